@@ -1,0 +1,339 @@
+// Package glance is a small client for the OpenStack Image service (Glance) API v2.
+//
+// It covers what the provider needs and gophercloud lacks or does badly: a streaming data
+// plane, the info endpoints and the full import request. Authentication comes from an Auth
+// (usually gophercloud's ProviderClient); this package has no Terraform imports.
+package glance
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Auth supplies the token sent as X-Auth-Token. gophercloud's *ProviderClient satisfies it.
+type Auth interface {
+	Token() string
+	// Reauthenticate fetches a new token unless another caller already replaced previousToken.
+	Reauthenticate(ctx context.Context, previousToken string) error
+}
+
+// TokenExpiry is implemented by Auths that know when the current token expires.
+type TokenExpiry interface {
+	TokenExpiresAt() time.Time
+}
+
+// Logger receives the client's diagnostics. Messages never contain tokens or image bytes.
+type Logger interface {
+	Debug(ctx context.Context, msg string, fields map[string]any)
+	Info(ctx context.Context, msg string, fields map[string]any)
+	Warn(ctx context.Context, msg string, fields map[string]any)
+}
+
+type nopLogger struct{}
+
+func (nopLogger) Debug(context.Context, string, map[string]any) {}
+func (nopLogger) Info(context.Context, string, map[string]any)  {}
+func (nopLogger) Warn(context.Context, string, map[string]any)  {}
+
+// Options tune a Client. The zero value is usable.
+type Options struct {
+	// HTTPClient carries TLS settings; nil means http.DefaultClient's transport.
+	HTTPClient *http.Client
+	// MaxRetries bounds the retries of an idempotent call (5xx, 429, connection errors).
+	// Negative disables retries; zero means DefaultMaxRetries.
+	MaxRetries int
+	Logger     Logger
+	// UserAgent is appended to the default one.
+	UserAgent string
+	// retryBase is the first backoff step; tests shorten it.
+	retryBase time.Duration
+}
+
+// DefaultMaxRetries is the retry budget of an idempotent call when Options.MaxRetries is zero.
+const DefaultMaxRetries = 5
+
+// Client talks to one Glance endpoint.
+type Client struct {
+	base       *url.URL
+	auth       Auth
+	http       *http.Client
+	maxRetries int
+	retryBase  time.Duration
+	log        Logger
+	userAgent  string
+}
+
+// New returns a client for the Glance endpoint at baseURL, for example
+// "https://pcd.example.com/glance" or "http://127.0.0.1:9292". A trailing "/v2" is accepted
+// and dropped: every request path is built from this base, never from links Glance returns,
+// because Glance drops any path prefix (such as PCD's /glance) from them.
+func New(baseURL string, auth Auth, opts Options) (*Client, error) {
+	u, err := url.Parse(strings.TrimSpace(baseURL))
+	if err != nil {
+		return nil, fmt.Errorf("invalid Glance endpoint %q: %w", baseURL, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return nil, fmt.Errorf("invalid Glance endpoint %q: want an absolute http(s) URL", baseURL)
+	}
+	p := strings.TrimRight(u.Path, "/")
+	p = strings.TrimSuffix(p, "/v2")
+	p = strings.TrimSuffix(p, "/v2.0")
+	u.Path = strings.TrimRight(p, "/")
+	u.RawQuery, u.Fragment = "", ""
+
+	c := &Client{
+		base:       u,
+		auth:       auth,
+		http:       opts.HTTPClient,
+		maxRetries: opts.MaxRetries,
+		retryBase:  opts.retryBase,
+		log:        opts.Logger,
+		userAgent:  strings.TrimSpace("terraform-provider-glance " + opts.UserAgent),
+	}
+	if c.http == nil {
+		c.http = &http.Client{}
+	}
+	if c.maxRetries == 0 {
+		c.maxRetries = DefaultMaxRetries
+	}
+	if c.maxRetries < 0 {
+		c.maxRetries = 0
+	}
+	if c.retryBase == 0 {
+		c.retryBase = 250 * time.Millisecond
+	}
+	if c.log == nil {
+		c.log = nopLogger{}
+	}
+	return c, nil
+}
+
+// BaseURL is the endpoint every request is built from, without the API version.
+func (c *Client) BaseURL() string { return c.base.String() }
+
+// url joins the configured base with an API path such as "/v2/images".
+func (c *Client) url(path string, query url.Values) string {
+	u := *c.base
+	u.Path = c.base.Path + path
+	u.RawPath = ""
+	if len(query) > 0 {
+		u.RawQuery = query.Encode()
+	}
+	return u.String()
+}
+
+// escape quotes one path segment (an id, a tag, a store name).
+func escape(segment string) string { return url.PathEscape(segment) }
+
+// call describes one JSON request.
+type call struct {
+	method      string
+	path        string
+	query       url.Values
+	body        any // marshalled as JSON unless rawBody is set
+	contentType string
+	headers     map[string]string
+	// idempotent calls are retried on 5xx, 429 and connection errors.
+	idempotent bool
+	out        any
+	// attempts, when set, receives the number of requests sent.
+	attempts *int
+}
+
+// doJSON sends a JSON call, retrying as its idempotency allows, re-authenticating once on 401,
+// and decoding a 2xx body into c.out. It returns the final response's headers.
+func (c *Client) doJSON(ctx context.Context, cl call) (http.Header, error) {
+	var payload []byte
+	if cl.body != nil {
+		var err error
+		if payload, err = json.Marshal(cl.body); err != nil {
+			return nil, fmt.Errorf("encoding request body: %w", err)
+		}
+	}
+	target := c.url(cl.path, cl.query)
+	retries := 0
+	if cl.idempotent {
+		retries = c.maxRetries
+	}
+	reauthed := false
+	for attempt := 0; ; attempt++ {
+		var body io.Reader
+		if payload != nil {
+			body = bytes.NewReader(payload)
+		}
+		req, err := http.NewRequestWithContext(ctx, cl.method, target, body)
+		if err != nil {
+			return nil, err
+		}
+		if payload != nil {
+			ct := cl.contentType
+			if ct == "" {
+				ct = "application/json"
+			}
+			req.Header.Set("Content-Type", ct)
+		}
+		for k, v := range cl.headers {
+			req.Header.Set(k, v)
+		}
+		token := c.prepare(req)
+		if cl.attempts != nil {
+			*cl.attempts++
+		}
+		start := time.Now()
+		resp, err := c.http.Do(req)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			if attempt < retries && retryableNetError(err) {
+				c.log.Warn(ctx, "Glance request failed, retrying", map[string]any{
+					"method": cl.method, "url": redactURL(target), "error": err.Error(), "attempt": attempt + 1,
+				})
+				if err := c.sleep(ctx, attempt, nil); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			return nil, fmt.Errorf("%s %s: %w", cl.method, redactURL(target), err)
+		}
+		respBody, readErr := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+		_ = resp.Body.Close()
+		c.log.Debug(ctx, "Glance request", map[string]any{
+			"method": cl.method, "url": redactURL(target), "status": resp.StatusCode,
+			"duration_ms": time.Since(start).Milliseconds(), "request_id": resp.Header.Get("X-Openstack-Request-Id"),
+		})
+		if readErr != nil {
+			if attempt < retries {
+				if err := c.sleep(ctx, attempt, nil); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			return nil, fmt.Errorf("%s %s: reading response: %w", cl.method, redactURL(target), readErr)
+		}
+		switch {
+		case resp.StatusCode == http.StatusUnauthorized && !reauthed && c.auth != nil:
+			reauthed = true
+			if err := c.auth.Reauthenticate(ctx, token); err != nil {
+				return nil, fmt.Errorf("re-authenticating after HTTP 401 from %s: %w", redactURL(target), err)
+			}
+			attempt-- // a re-authentication is not a retry
+			continue
+		case resp.StatusCode >= 200 && resp.StatusCode < 300:
+			if cl.out != nil && len(bytes.TrimSpace(respBody)) > 0 {
+				if err := json.Unmarshal(respBody, cl.out); err != nil {
+					return nil, fmt.Errorf("%s %s: decoding response: %w", cl.method, redactURL(target), err)
+				}
+			}
+			return resp.Header, nil
+		case attempt < retries && retryableStatus(resp.StatusCode):
+			c.log.Warn(ctx, "Glance answered a retryable error, retrying", map[string]any{
+				"method": cl.method, "url": redactURL(target), "status": resp.StatusCode, "attempt": attempt + 1,
+			})
+			if err := c.sleep(ctx, attempt, resp.Header); err != nil {
+				return nil, err
+			}
+			continue
+		default:
+			return resp.Header, errorFromResponse(resp, respBody)
+		}
+	}
+}
+
+// prepare sets the headers every request carries and returns the token it used.
+func (c *Client) prepare(req *http.Request) string {
+	req.Header.Set("Accept", "application/json") // errors come back as JSON, not HTML
+	req.Header.Set("User-Agent", c.userAgent)
+	token := ""
+	if c.auth != nil {
+		token = c.auth.Token()
+		if token != "" {
+			req.Header.Set("X-Auth-Token", token)
+		}
+	}
+	return token
+}
+
+func retryableStatus(code int) bool {
+	return code == http.StatusTooManyRequests || code == http.StatusBadGateway ||
+		code == http.StatusServiceUnavailable || code == http.StatusGatewayTimeout ||
+		code == http.StatusInternalServerError
+}
+
+// retryableNetError reports connection-level failures worth another attempt: anything
+// but a cancelled context or a TLS verification failure, which would fail the same way again.
+func retryableNetError(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var certErr *tls.CertificateVerificationError
+	var unknownAuthority x509.UnknownAuthorityError
+	var hostnameErr x509.HostnameError
+	if errors.As(err, &certErr) || errors.As(err, &unknownAuthority) || errors.As(err, &hostnameErr) {
+		return false
+	}
+	var ue *url.Error
+	var ne net.Error
+	return errors.As(err, &ue) || errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+// sleep waits before retry attempt+1: exponential from retryBase, capped at 8 s, with jitter,
+// or what Retry-After asks for (capped at 30 s).
+func (c *Client) sleep(ctx context.Context, attempt int, h http.Header) error {
+	d := c.retryBase << min(attempt, 6)
+	d = min(d, 8*time.Second)
+	d = d/2 + rand.N(d/2+1)
+	if h != nil {
+		if s, err := strconv.Atoi(h.Get("Retry-After")); err == nil && s >= 0 {
+			d = min(time.Duration(s)*time.Second, 30*time.Second)
+		}
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// EnsureFreshToken re-authenticates when the current token expires within minValidity, so
+// that a long upload does not start with a token that dies halfway through the follow-up calls.
+func (c *Client) EnsureFreshToken(ctx context.Context, minValidity time.Duration) error {
+	te, ok := c.auth.(TokenExpiry)
+	if !ok {
+		return nil
+	}
+	exp := te.TokenExpiresAt()
+	if exp.IsZero() || time.Until(exp) > minValidity {
+		return nil
+	}
+	c.log.Info(ctx, "Token expires soon, re-authenticating before the upload", map[string]any{"expires_at": exp.UTC().Format(time.RFC3339)})
+	return c.auth.Reauthenticate(ctx, c.auth.Token())
+}
+
+// redactURL strips credentials from a URL before it reaches a log or an error.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	u.User = url.User("REDACTED")
+	return u.String()
+}
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

@@ -1,0 +1,114 @@
+package glance
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+)
+
+// Error is a non-success answer from Glance.
+type Error struct {
+	Method     string
+	URL        string
+	StatusCode int
+	// Message is Glance's explanation, cleaned of the HTML line breaks it adds.
+	Message   string
+	RequestID string
+}
+
+func (e *Error) Error() string {
+	msg := e.Message
+	if msg == "" {
+		msg = http.StatusText(e.StatusCode)
+	}
+	s := fmt.Sprintf("%s %s: HTTP %d: %s", e.Method, e.URL, e.StatusCode, msg)
+	if e.RequestID != "" {
+		s += " (request id " + e.RequestID + ")"
+	}
+	return s
+}
+
+func statusIs(err error, codes ...int) bool {
+	var e *Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	for _, c := range codes {
+		if e.StatusCode == c {
+			return true
+		}
+	}
+	return false
+}
+
+// IsNotFound reports whether Glance answered 404.
+func IsNotFound(err error) bool { return statusIs(err, http.StatusNotFound) }
+
+// IsConflict reports whether Glance answered 409.
+func IsConflict(err error) bool { return statusIs(err, http.StatusConflict) }
+
+// IsForbidden reports whether Glance answered 403.
+func IsForbidden(err error) bool { return statusIs(err, http.StatusForbidden) }
+
+// IsUnauthorized reports whether Glance answered 401 (even after re-authenticating).
+func IsUnauthorized(err error) bool { return statusIs(err, http.StatusUnauthorized) }
+
+// IsBadRequest reports whether Glance answered 400.
+func IsBadRequest(err error) bool { return statusIs(err, http.StatusBadRequest) }
+
+// IsOverLimit reports whether Glance refused the request because of a quota (413).
+func IsOverLimit(err error) bool { return statusIs(err, http.StatusRequestEntityTooLarge) }
+
+// IsUnsupported reports whether Glance does not offer the endpoint at all (404 on an info
+// call, 501), as on clouds without multi-store.
+func IsUnsupported(err error) bool {
+	return statusIs(err, http.StatusNotFound, http.StatusNotImplemented)
+}
+
+var htmlBreaks = regexp.MustCompile(`(?i)<br\s*/?>`)
+
+// errorFromResponse builds an *Error from a non-2xx response; it reads (a bounded part of) the body.
+func errorFromResponse(resp *http.Response, body []byte) *Error {
+	e := &Error{
+		Method:     resp.Request.Method,
+		URL:        redactURL(resp.Request.URL.String()),
+		StatusCode: resp.StatusCode,
+		RequestID:  resp.Header.Get("X-Openstack-Request-Id"),
+	}
+	e.Message = errorMessage(body)
+	return e
+}
+
+// errorMessage extracts the human message of a Glance error body. Glance answers
+// {"message": "...", "code": "...", "title": "..."} when asked for JSON, and keystonemiddleware
+// or a front proxy may answer {"error": {"message": ...}} or plain text.
+func errorMessage(body []byte) string {
+	var v struct {
+		Message string `json:"message"`
+		Title   string `json:"title"`
+		Error   *struct {
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	msg := ""
+	if err := jsonUnmarshal(body, &v); err == nil {
+		switch {
+		case v.Message != "":
+			msg = v.Message
+		case v.Error != nil && v.Error.Message != "":
+			msg = v.Error.Message
+		case v.Title != "":
+			msg = v.Title
+		}
+	} else {
+		msg = string(body)
+	}
+	msg = htmlBreaks.ReplaceAllString(msg, " ")
+	msg = strings.Join(strings.Fields(msg), " ")
+	if len(msg) > 1000 {
+		msg = msg[:1000] + "…"
+	}
+	return msg
+}

@@ -1,0 +1,394 @@
+package provider
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/openstack"
+	"github.com/gophercloud/gophercloud/v2/openstack/config/clouds"
+	"github.com/gophercloud/gophercloud/v2/openstack/identity/v3/tokens"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/glance-provider/terraform-provider-glance/internal/glance"
+)
+
+// settings is the provider configuration after clouds.yaml and environment fallbacks.
+type settings struct {
+	auth              gophercloud.AuthOptions
+	region            string
+	endpoint          string
+	endpointInterface string
+	insecure          bool
+	caCertFile        string
+	certFile          string
+	keyFile           string
+	maxRetries        int
+	cloudTLS          *tls.Config
+}
+
+// resolveSettings merges arguments, environment and clouds.yaml, and reports every missing
+// or conflicting value as its own attribute error that names the environment variable.
+func resolveSettings(m providerModel, env lookupEnv) (settings, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	s := settings{
+		region:            stringOr(m.Region, env, "OS_REGION_NAME"),
+		endpoint:          stringOr(m.Endpoint, env, "OS_IMAGE_ENDPOINT", "OS_IMAGE_URL"),
+		endpointInterface: strings.ToLower(stringOr(m.EndpointInterface, env, "OS_INTERFACE", "OS_ENDPOINT_TYPE")),
+		caCertFile:        stringOr(m.CACertFile, env, "OS_CACERT"),
+		certFile:          stringOr(m.Cert, env, "OS_CERT"),
+		keyFile:           stringOr(m.Key, env, "OS_KEY"),
+		maxRetries:        glance.DefaultMaxRetries,
+	}
+	s.endpointInterface = strings.TrimSuffix(s.endpointInterface, "url") // OS_INTERFACE=publicURL is common
+	insecure, err := boolOr(m.Insecure, env, "OS_INSECURE")
+	if err != nil {
+		diags.AddAttributeError(path.Root("insecure"), "Invalid Provider Setting", err.Error())
+	}
+	s.insecure = insecure
+	if !m.MaxRetries.IsNull() {
+		if n := m.MaxRetries.ValueInt64(); n < 0 || n > 100 {
+			diags.AddAttributeError(path.Root("max_retries"), "Invalid Provider Setting", fmt.Sprintf("max_retries = %d: use a value from 0 to 100.", n))
+		} else if n == 0 {
+			s.maxRetries = -1
+		} else {
+			s.maxRetries = int(n)
+		}
+	}
+	if s.endpointInterface != "" && !contains(endpointInterfaces, s.endpointInterface) {
+		diags.AddAttributeError(path.Root("endpoint_interface"), "Invalid Provider Setting",
+			fmt.Sprintf("endpoint_interface (or OS_INTERFACE) is %q; use one of %s.", s.endpointInterface, strings.Join(endpointInterfaces, ", ")))
+	}
+
+	a := gophercloud.AuthOptions{
+		IdentityEndpoint:            stringOr(m.AuthURL, env, "OS_AUTH_URL"),
+		Username:                    stringOr(m.Username, env, "OS_USERNAME"),
+		UserID:                      stringOr(m.UserID, env, "OS_USER_ID"),
+		Password:                    stringOr(m.Password, env, "OS_PASSWORD"),
+		DomainName:                  stringOr(m.UserDomainName, env, "OS_USER_DOMAIN_NAME", "OS_DOMAIN_NAME"),
+		DomainID:                    stringOr(m.UserDomainID, env, "OS_USER_DOMAIN_ID", "OS_DOMAIN_ID"),
+		TokenID:                     stringOr(m.Token, env, "OS_TOKEN", "OS_AUTH_TOKEN"),
+		ApplicationCredentialID:     stringOr(m.ApplicationCredentialID, env, "OS_APPLICATION_CREDENTIAL_ID"),
+		ApplicationCredentialName:   stringOr(m.ApplicationCredentialName, env, "OS_APPLICATION_CREDENTIAL_NAME"),
+		ApplicationCredentialSecret: stringOr(m.ApplicationCredentialSecret, env, "OS_APPLICATION_CREDENTIAL_SECRET"),
+	}
+	projectName := stringOr(m.ProjectName, env, "OS_PROJECT_NAME", "OS_TENANT_NAME")
+	projectID := stringOr(m.ProjectID, env, "OS_PROJECT_ID", "OS_TENANT_ID")
+	projectDomainName := stringOr(m.ProjectDomainName, env, "OS_PROJECT_DOMAIN_NAME", "OS_DOMAIN_NAME")
+	projectDomainID := stringOr(m.ProjectDomainID, env, "OS_PROJECT_DOMAIN_ID", "OS_DOMAIN_ID")
+
+	// clouds.yaml fills what the arguments and the environment left empty.
+	if cloud := stringOr(m.Cloud, env, "OS_CLOUD"); cloud != "" {
+		opts := []clouds.ParseOption{clouds.WithCloudName(cloud)}
+		if f := firstEnv(env, "OS_CLIENT_CONFIG_FILE"); f != "" {
+			opts = append(opts, clouds.WithLocations(f))
+		}
+		ca, ea, tlsConfig, err := clouds.Parse(opts...)
+		if err != nil {
+			diags.AddAttributeError(path.Root("cloud"), "Error Reading clouds.yaml",
+				fmt.Sprintf("Could not read cloud %q from clouds.yaml: %s. Check the name, or set OS_CLIENT_CONFIG_FILE to the file's path.", cloud, err))
+			return s, diags
+		}
+		fill := func(dst *string, v string) {
+			if *dst == "" {
+				*dst = v
+			}
+		}
+		fill(&a.IdentityEndpoint, ca.IdentityEndpoint)
+		fill(&a.Username, ca.Username)
+		fill(&a.UserID, ca.UserID)
+		fill(&a.Password, ca.Password)
+		fill(&a.DomainName, ca.DomainName)
+		fill(&a.DomainID, ca.DomainID)
+		fill(&a.TokenID, ca.TokenID)
+		fill(&a.ApplicationCredentialID, ca.ApplicationCredentialID)
+		fill(&a.ApplicationCredentialName, ca.ApplicationCredentialName)
+		fill(&a.ApplicationCredentialSecret, ca.ApplicationCredentialSecret)
+		fill(&s.region, ea.Region)
+		if s.endpointInterface == "" && ea.Availability != "" && ea.Availability != gophercloud.AvailabilityPublic {
+			s.endpointInterface = string(ea.Availability)
+		}
+		if ca.Scope != nil {
+			fill(&projectName, ca.Scope.ProjectName)
+			fill(&projectID, ca.Scope.ProjectID)
+			if ca.Scope.ProjectName != "" {
+				fill(&projectDomainName, ca.Scope.DomainName)
+				fill(&projectDomainID, ca.Scope.DomainID)
+			}
+		}
+		s.cloudTLS = tlsConfig
+	}
+
+	tokenOnly := a.TokenID != "" && s.endpoint != ""
+	if a.IdentityEndpoint == "" && !tokenOnly {
+		diags.AddAttributeError(path.Root("auth_url"), "Missing Keystone URL",
+			"The provider needs the Keystone endpoint to authenticate. Set auth_url in the provider block, "+
+				"set the OS_AUTH_URL environment variable, or name a clouds.yaml entry with cloud (OS_CLOUD). "+
+				"Alternatively set both token (OS_TOKEN) and endpoint (OS_IMAGE_ENDPOINT) to skip Keystone.")
+	}
+
+	hasPassword := a.Password != ""
+	hasAppCred := a.ApplicationCredentialID != "" || a.ApplicationCredentialName != ""
+	hasToken := a.TokenID != ""
+	switch {
+	case hasToken && (hasPassword || hasAppCred):
+		diags.AddAttributeError(path.Root("token"), "Conflicting Provider Settings",
+			"Both token (OS_TOKEN) and another credential (password or application credential) are set. Keep one way to authenticate.")
+	case hasPassword && hasAppCred:
+		diags.AddAttributeError(path.Root("application_credential_id"), "Conflicting Provider Settings",
+			"Both password (OS_PASSWORD) and an application credential (OS_APPLICATION_CREDENTIAL_ID) are set. Keep one way to authenticate.")
+	case !hasToken && !hasPassword && !hasAppCred:
+		diags.AddAttributeError(path.Root("password"), "Missing Credentials",
+			"The provider has no way to authenticate. Set password (OS_PASSWORD) with username (OS_USERNAME), "+
+				"or application_credential_id and application_credential_secret (OS_APPLICATION_CREDENTIAL_ID, OS_APPLICATION_CREDENTIAL_SECRET), "+
+				"or token (OS_TOKEN), or cloud (OS_CLOUD) to read them from clouds.yaml.")
+	}
+	if hasPassword && a.Username == "" && a.UserID == "" {
+		diags.AddAttributeError(path.Root("username"), "Missing User",
+			"password is set but no user: set username (OS_USERNAME) or user_id (OS_USER_ID).")
+	}
+	if hasAppCred && a.ApplicationCredentialSecret == "" {
+		diags.AddAttributeError(path.Root("application_credential_secret"), "Missing Application Credential Secret",
+			"An application credential is named but its secret is missing: set application_credential_secret (OS_APPLICATION_CREDENTIAL_SECRET).")
+	}
+	if a.ApplicationCredentialID != "" && a.ApplicationCredentialName != "" {
+		diags.AddAttributeError(path.Root("application_credential_name"), "Conflicting Provider Settings",
+			"Both application_credential_id (OS_APPLICATION_CREDENTIAL_ID) and application_credential_name (OS_APPLICATION_CREDENTIAL_NAME) are set; the id alone identifies the credential.")
+	}
+	if a.ApplicationCredentialName != "" && a.Username == "" && a.UserID == "" {
+		diags.AddAttributeError(path.Root("username"), "Missing User",
+			"application_credential_name needs the user that owns it: set username (OS_USERNAME) or user_id (OS_USER_ID).")
+	}
+	if a.Username != "" && a.UserID == "" && a.DomainName == "" && a.DomainID == "" && (hasPassword || a.ApplicationCredentialName != "") {
+		diags.AddAttributeError(path.Root("user_domain_name"), "Missing User Domain",
+			"username is set, and Keystone needs the user's domain to find it: set user_domain_name (OS_USER_DOMAIN_NAME) or user_domain_id (OS_USER_DOMAIN_ID).")
+	}
+	if projectName != "" && projectID == "" && projectDomainName == "" && projectDomainID == "" && !hasAppCred {
+		diags.AddAttributeError(path.Root("project_domain_name"), "Missing Project Domain",
+			"project_name is set, and Keystone needs the project's domain to find it: set project_domain_name (OS_PROJECT_DOMAIN_NAME) or project_domain_id (OS_PROJECT_DOMAIN_ID).")
+	}
+	if (s.certFile == "") != (s.keyFile == "") {
+		diags.AddAttributeError(path.Root("cert"), "Incomplete Client Certificate",
+			"cert (OS_CERT) and key (OS_KEY) must be set together.")
+	}
+	for _, f := range []struct{ attr, env, file string }{
+		{"cacert_file", "OS_CACERT", s.caCertFile}, {"cert", "OS_CERT", s.certFile}, {"key", "OS_KEY", s.keyFile},
+	} {
+		if f.file == "" {
+			continue
+		}
+		if _, err := os.Stat(f.file); err != nil {
+			diags.AddAttributeError(path.Root(f.attr), "Unreadable File",
+				fmt.Sprintf("%s (%s) names %q, which cannot be read: %s.", f.attr, f.env, f.file, err))
+		}
+	}
+
+	// Scope: application credentials carry their own; otherwise a project if one is named.
+	if !hasAppCred && !tokenOnly {
+		switch {
+		case projectID != "":
+			a.Scope = &gophercloud.AuthScope{ProjectID: projectID}
+		case projectName != "":
+			a.Scope = &gophercloud.AuthScope{ProjectName: projectName, DomainName: projectDomainName, DomainID: projectDomainID}
+		}
+	}
+	// A token with a scope is exchanged for a scoped token; without one it is used as it is.
+	a.AllowReauth = !hasToken
+	s.auth = a
+	return s, diags
+}
+
+// providerMeta is what resources and data sources receive from Configure.
+type providerMeta struct {
+	client *glance.Client
+	// projectID is the project the token is scoped to; empty with token + endpoint auth.
+	projectID string
+	region    string
+	// configUnknown is set when the provider configuration depends on values known only at
+	// apply: plan-time checks that need the API are skipped.
+	configUnknown bool
+}
+
+// connect authenticates (unless token + endpoint make it unnecessary), picks the image
+// endpoint and builds the one Glance client every resource shares.
+func connect(ctx context.Context, s settings, version string) (*providerMeta, error) {
+	tlsConfig, err := buildTLS(s)
+	if err != nil {
+		return nil, err
+	}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.TLSClientConfig = tlsConfig
+	transport.DialContext = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	transport.MaxIdleConnsPerHost = 64 // Terraform runs 10 operations at once; keep their connections
+	transport.ForceAttemptHTTP2 = true
+	httpClient := &http.Client{Transport: transport}
+
+	meta := &providerMeta{region: s.region}
+	var auth glance.Auth
+	endpoint := s.endpoint
+	if s.auth.TokenID != "" && endpoint != "" {
+		auth = staticToken(s.auth.TokenID)
+		tflog.Info(ctx, "Using token and endpoint; no Keystone call")
+	} else {
+		pc, err := openstack.NewClient(s.auth.IdentityEndpoint)
+		if err != nil {
+			return nil, fmt.Errorf("invalid auth_url %q: %w", s.auth.IdentityEndpoint, err)
+		}
+		pc.HTTPClient = *httpClient
+		pc.UserAgent.Prepend("terraform-provider-glance/" + version)
+		if err := openstack.Authenticate(ctx, pc, s.auth); err != nil {
+			return nil, fmt.Errorf("authenticating with Keystone at %s failed: %w. Check the credentials (OS_USERNAME/OS_PASSWORD, application credential or token) and the project scope", s.auth.IdentityEndpoint, err)
+		}
+		ka := &keystoneAuth{ProviderClient: pc}
+		auth = ka
+		meta.projectID = ka.projectID()
+		if endpoint == "" {
+			endpoint, err = catalogEndpoint(pc, s.region, s.endpointInterface)
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	tflog.Info(ctx, "Image service endpoint", map[string]any{"endpoint": endpoint, "region": s.region})
+	client, err := glance.New(endpoint, auth, glance.Options{
+		HTTPClient: httpClient,
+		MaxRetries: s.maxRetries,
+		Logger:     tflogLogger{},
+		UserAgent:  version,
+	})
+	if err != nil {
+		return nil, err
+	}
+	meta.client = client
+	return meta, nil
+}
+
+// catalogEndpoint picks the image endpoint: the named interface, or admin when the catalog
+// has one (PCD routes uploads through it to the shared store), else public.
+func catalogEndpoint(pc *gophercloud.ProviderClient, region, iface string) (string, error) {
+	try := []gophercloud.Availability{gophercloud.AvailabilityAdmin, gophercloud.AvailabilityPublic}
+	if iface != "" {
+		try = []gophercloud.Availability{gophercloud.Availability(iface)}
+	}
+	var errs []error
+	for _, av := range try {
+		sc, err := openstack.NewImageV2(pc, gophercloud.EndpointOpts{Region: region, Availability: av})
+		if err == nil {
+			return sc.Endpoint, nil
+		}
+		errs = append(errs, fmt.Errorf("%s: %w", av, err))
+	}
+	where := "the catalog"
+	if region != "" {
+		where += " for region " + region
+	}
+	return "", fmt.Errorf("no image endpoint in %s (%w); set region (OS_REGION_NAME), endpoint_interface, or endpoint (OS_IMAGE_ENDPOINT)", where, errors.Join(errs...))
+}
+
+func buildTLS(s settings) (*tls.Config, error) {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if s.cloudTLS != nil {
+		cfg = s.cloudTLS.Clone()
+	}
+	if s.insecure {
+		cfg.InsecureSkipVerify = true //nolint:gosec // the user asked for it, and is warned
+	}
+	if s.caCertFile != "" {
+		pem, err := os.ReadFile(s.caCertFile)
+		if err != nil {
+			return nil, fmt.Errorf("reading cacert_file: %w", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("cacert_file %s holds no PEM certificate", s.caCertFile)
+		}
+		cfg.RootCAs = pool
+	}
+	if s.certFile != "" {
+		cert, err := tls.LoadX509KeyPair(s.certFile, s.keyFile)
+		if err != nil {
+			return nil, fmt.Errorf("loading client certificate: %w", err)
+		}
+		cfg.Certificates = []tls.Certificate{cert}
+	}
+	return cfg, nil
+}
+
+// keystoneAuth adapts gophercloud's provider client to glance.Auth and glance.TokenExpiry.
+type keystoneAuth struct {
+	*gophercloud.ProviderClient
+}
+
+func (k *keystoneAuth) TokenExpiresAt() time.Time {
+	if t := k.token(); t != nil {
+		return t.ExpiresAt
+	}
+	return time.Time{}
+}
+
+func (k *keystoneAuth) token() *tokens.Token {
+	type tokenResult interface {
+		ExtractToken() (*tokens.Token, error)
+	}
+	r, ok := k.GetAuthResult().(tokenResult)
+	if !ok {
+		return nil
+	}
+	t, err := r.ExtractToken()
+	if err != nil {
+		return nil
+	}
+	return t
+}
+
+func (k *keystoneAuth) projectID() string {
+	type projectResult interface {
+		ExtractProject() (*tokens.Project, error)
+	}
+	r, ok := k.GetAuthResult().(projectResult)
+	if !ok {
+		return ""
+	}
+	p, err := r.ExtractProject()
+	if err != nil || p == nil {
+		return ""
+	}
+	return p.ID
+}
+
+// staticToken is a token given by the user, used as it is.
+type staticToken string
+
+func (t staticToken) Token() string { return string(t) }
+func (t staticToken) Reauthenticate(context.Context, string) error {
+	return errors.New("the token was rejected (HTTP 401) and a token given in the configuration cannot be renewed; supply a fresh token or use password or application credential authentication")
+}
+
+// tflogLogger routes the Glance client's logs to Terraform's log.
+type tflogLogger struct{}
+
+func (tflogLogger) Debug(ctx context.Context, msg string, f map[string]any) { tflog.Debug(ctx, msg, f) }
+func (tflogLogger) Info(ctx context.Context, msg string, f map[string]any)  { tflog.Info(ctx, msg, f) }
+func (tflogLogger) Warn(ctx context.Context, msg string, f map[string]any)  { tflog.Warn(ctx, msg, f) }
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
