@@ -93,7 +93,17 @@ func (u User) ProviderBlock(t *testing.T, alias string, extra ...string) string 
 var (
 	clientsMu sync.Mutex
 	clients   = map[User]*glance.Client{}
+	providers = map[User]*gophercloud.ProviderClient{}
 )
+
+// Token returns a Keystone token of u, scoped to u's project.
+func Token(t *testing.T, u User) string {
+	t.Helper()
+	Client(t, u)
+	clientsMu.Lock()
+	defer clientsMu.Unlock()
+	return providers[u].Token()
+}
 
 // Client returns a Glance client authenticated as u, talking to the admin (/glance-prefixed)
 // endpoint like the provider does by default. Checks use it to see what Glance really holds.
@@ -121,6 +131,7 @@ func Client(t *testing.T, u User) *glance.Client {
 		t.Fatal(err)
 	}
 	clients[u] = c
+	providers[u] = pc
 	return c
 }
 

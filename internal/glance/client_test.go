@@ -1,0 +1,213 @@
+package glance
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// fakeAuth counts re-authentications and hands out numbered tokens.
+type fakeAuth struct {
+	token   atomic.Value
+	reauths atomic.Int32
+}
+
+func newFakeAuth() *fakeAuth {
+	a := &fakeAuth{}
+	a.token.Store("token-0")
+	return a
+}
+
+func (a *fakeAuth) Token() string { return a.token.Load().(string) }
+func (a *fakeAuth) Reauthenticate(context.Context, string) error {
+	n := a.reauths.Add(1)
+	a.token.Store("token-" + string(rune('0'+n)))
+	return nil
+}
+
+// newCoreTestClient serves h under the /glance prefix, like PCD, and returns a client for it.
+func newCoreTestClient(t *testing.T, h http.HandlerFunc) (*Client, *fakeAuth) {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	auth := newFakeAuth()
+	c, err := New(srv.URL+"/glance", auth, Options{retryBase: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, auth
+}
+
+func TestNew_baseURL(t *testing.T) {
+	for in, want := range map[string]string{
+		"http://h:9292":           "http://h:9292",
+		"http://h:9292/":          "http://h:9292",
+		"https://h/glance":        "https://h/glance",
+		"https://h/glance/v2/":    "https://h/glance",
+		"https://h/glance/v2?x=1": "https://h/glance",
+	} {
+		c, err := New(in, nil, Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		if got := c.BaseURL(); got != want {
+			t.Errorf("New(%q).BaseURL() = %q, want %q", in, got, want)
+		}
+	}
+	for _, bad := range []string{"", "glance.example.com", "ftp://h/x", "http://"} {
+		if _, err := New(bad, nil, Options{}); err == nil {
+			t.Errorf("New(%q) succeeded, want an error", bad)
+		}
+	}
+}
+
+func TestDoJSON_headersAndPrefix(t *testing.T) {
+	c, _ := newCoreTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/glance/v2/info/import" {
+			t.Errorf("path = %q, want the /glance prefix kept", r.URL.Path)
+		}
+		if r.Header.Get("Accept") != "application/json" || r.Header.Get("X-Auth-Token") != "token-0" {
+			t.Errorf("headers = %v", r.Header)
+		}
+		_, _ = w.Write([]byte(`{"import-methods": {"value": ["glance-direct", "web-download"]}}`))
+	})
+	got, err := c.ImportMethods(context.Background())
+	if err != nil || strings.Join(got, ",") != "glance-direct,web-download" {
+		t.Fatalf("ImportMethods = %v, %v", got, err)
+	}
+}
+
+func TestDoJSON_reauthOn401(t *testing.T) {
+	var calls atomic.Int32
+	c, auth := newCoreTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		if r.Header.Get("X-Auth-Token") == "token-0" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		_, _ = w.Write([]byte(`{"usage": {}}`))
+	})
+	if _, err := c.Usage(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if auth.reauths.Load() != 1 || calls.Load() != 2 {
+		t.Fatalf("reauths = %d, calls = %d; want 1 and 2", auth.reauths.Load(), calls.Load())
+	}
+}
+
+func TestDoJSON_persistent401IsAnError(t *testing.T) {
+	c, auth := newCoreTestClient(t, func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusUnauthorized)
+	})
+	_, err := c.Usage(context.Background())
+	if !IsUnauthorized(err) || auth.reauths.Load() != 1 {
+		t.Fatalf("err = %v, reauths = %d; want a 401 error after exactly one re-authentication", err, auth.reauths.Load())
+	}
+}
+
+func TestDoJSON_retries503ThenSucceeds(t *testing.T) {
+	var calls atomic.Int32
+	c, _ := newCoreTestClient(t, func(w http.ResponseWriter, _ *http.Request) {
+		if calls.Add(1) < 3 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte(`{"stores": []}`))
+	})
+	if _, err := c.Stores(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if calls.Load() != 3 {
+		t.Fatalf("calls = %d, want 3", calls.Load())
+	}
+}
+
+func TestDoJSON_retryBudgetIsBounded(t *testing.T) {
+	var calls atomic.Int32
+	c, _ := newCoreTestClient(t, func(w http.ResponseWriter, _ *http.Request) {
+		calls.Add(1)
+		w.WriteHeader(http.StatusBadGateway)
+	})
+	_, err := c.Stores(context.Background())
+	var e *Error
+	if !errors.As(err, &e) || e.StatusCode != http.StatusBadGateway {
+		t.Fatalf("err = %v, want a 502 *Error", err)
+	}
+	if calls.Load() != int32(DefaultMaxRetries+1) {
+		t.Fatalf("calls = %d, want %d", calls.Load(), DefaultMaxRetries+1)
+	}
+}
+
+func TestDoJSON_connectionResetIsRetried(t *testing.T) {
+	var calls atomic.Int32
+	c, _ := newCoreTestClient(t, func(w http.ResponseWriter, _ *http.Request) {
+		if calls.Add(1) == 1 {
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				if tc, ok := conn.(*net.TCPConn); ok {
+					_ = tc.SetLinger(0) // RST instead of FIN
+				}
+				_ = conn.Close()
+			}
+			return
+		}
+		_, _ = w.Write([]byte(`{"stores": [{"id": "fast", "default": "true"}]}`))
+	})
+	stores, err := c.Stores(context.Background())
+	if err != nil || len(stores) != 1 || !stores[0].Default {
+		t.Fatalf("Stores = %+v, %v", stores, err)
+	}
+}
+
+func TestDoJSON_notIdempotentIsNotRetried(t *testing.T) {
+	var calls atomic.Int32
+	c, _ := newCoreTestClient(t, func(w http.ResponseWriter, _ *http.Request) {
+		calls.Add(1)
+		w.WriteHeader(http.StatusServiceUnavailable)
+	})
+	_, err := c.CreateImage(context.Background(), CreateImageRequest{Name: "x"}) // no id: not idempotent
+	if err == nil || calls.Load() != 1 {
+		t.Fatalf("err = %v, calls = %d; want one failed call", err, calls.Load())
+	}
+}
+
+func TestErrorMessage(t *testing.T) {
+	for body, want := range map[string]string{
+		`{"message": "Image is protected<br /><br />\n\n\n", "code": "403 Forbidden", "title": "Forbidden"}`: "Image is protected",
+		`{"error": {"message": "The request you have made requires authentication.", "code": 401}}`:         "The request you have made requires authentication.",
+		`{"title": "Not Found"}`: "Not Found",
+		"plain text  answer\n":   "plain text answer",
+	} {
+		if got := errorMessage([]byte(body)); got != want {
+			t.Errorf("errorMessage(%q) = %q, want %q", body, got, want)
+		}
+	}
+}
+
+func TestError_predicates(t *testing.T) {
+	c, _ := newCoreTestClient(t, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("X-Openstack-Request-Id", "req-1")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte(`{"message": "No image found with ID x"}`))
+	})
+	_, err := c.GetImage(context.Background(), "x")
+	if !IsNotFound(err) || IsConflict(err) || !strings.Contains(err.Error(), "req-1") || !strings.Contains(err.Error(), "No image found") {
+		t.Fatalf("err = %v", err)
+	}
+	if err := c.DeleteImage(context.Background(), "x"); err != nil {
+		t.Fatalf("DeleteImage of a missing image = %v, want nil", err)
+	}
+}
+
+func TestRedactURL(t *testing.T) {
+	got := redactURL("https://user:pw@example.com/x?y=1")
+	if strings.Contains(got, "pw") || strings.Contains(got, "user") {
+		t.Fatalf("redactURL kept credentials: %s", got)
+	}
+}
