@@ -20,6 +20,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -74,6 +75,8 @@ type Client struct {
 	retryBase  time.Duration
 	log        Logger
 	userAgent  string
+	// hashAlgo is the os_hash_algo learned from images read (a string).
+	hashAlgo atomic.Value
 }
 
 // New returns a client for the Glance endpoint at baseURL, for example
@@ -287,7 +290,7 @@ func retryableNetError(err error) bool {
 	}
 	var ue *url.Error
 	var ne net.Error
-	return errors.As(err, &ue) || errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF)
+	return errors.As(err, &ue) || errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
 }
 
 // sleep waits before retry attempt+1: exponential from retryBase, capped at 8 s, with jitter,

@@ -180,7 +180,7 @@ func TestDoJSON_notIdempotentIsNotRetried(t *testing.T) {
 func TestErrorMessage(t *testing.T) {
 	for body, want := range map[string]string{
 		`{"message": "Image is protected<br /><br />\n\n\n", "code": "403 Forbidden", "title": "Forbidden"}`: "Image is protected",
-		`{"error": {"message": "The request you have made requires authentication.", "code": 401}}`:         "The request you have made requires authentication.",
+		`{"error": {"message": "The request you have made requires authentication.", "code": 401}}`:          "The request you have made requires authentication.",
 		`{"title": "Not Found"}`: "Not Found",
 		"plain text  answer\n":   "plain text answer",
 	} {

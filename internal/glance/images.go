@@ -210,6 +210,7 @@ func (c *Client) GetImage(ctx context.Context, id string) (*Image, error) {
 	if _, err := c.doJSON(ctx, call{method: http.MethodGet, path: "/v2/images/" + escape(id), idempotent: true, out: &img}); err != nil {
 		return nil, err
 	}
+	c.noteImage(&img)
 	return &img, nil
 }
 
@@ -352,6 +353,9 @@ func (c *Client) ListImages(ctx context.Context, opts ListImagesOptions) ([]Imag
 		}
 		if _, err := c.doJSON(ctx, call{method: http.MethodGet, path: "/v2/images", query: q, idempotent: true, out: &page}); err != nil {
 			return nil, err
+		}
+		for i := range page.Images {
+			c.noteImage(&page.Images[i])
 		}
 		all = append(all, page.Images...)
 		if opts.Limit > 0 && len(all) >= opts.Limit {

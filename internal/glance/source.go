@@ -1,0 +1,110 @@
+package glance
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+)
+
+// Source is image data that can be read from its start as many times as needed: a retry
+// re-opens it rather than buffering what was sent.
+type Source interface {
+	// Open returns a fresh reader at the start of the data and its length in bytes, or -1.
+	Open(ctx context.Context) (io.ReadCloser, int64, error)
+	// String describes the source for logs and errors: a path, or a URL without credentials
+	// and query; never the request headers.
+	String() string
+}
+
+// FileSource reads a local file.
+func FileSource(path string) Source { return fileSource(path) }
+
+type fileSource string
+
+func (f fileSource) String() string { return string(f) }
+
+func (f fileSource) Open(context.Context) (io.ReadCloser, int64, error) {
+	fh, err := os.Open(string(f))
+	if err != nil {
+		return nil, 0, &permanentError{err}
+	}
+	st, err := fh.Stat()
+	if err != nil {
+		_ = fh.Close()
+		return nil, 0, &permanentError{err}
+	}
+	if st.IsDir() {
+		_ = fh.Close()
+		return nil, 0, &permanentError{fmt.Errorf("%s is a directory, not an image file", f)}
+	}
+	size := int64(-1)
+	if st.Mode().IsRegular() {
+		size = st.Size()
+	}
+	return fh, size, nil
+}
+
+// URLSource streams an HTTP(S) GET of rawURL through the provider. headers (for example an
+// Authorization header) are sent but never logged.
+func URLSource(rawURL string, headers map[string]string, httpClient *http.Client) Source {
+	if httpClient == nil {
+		httpClient = http.DefaultClient
+	}
+	return &urlSource{url: rawURL, headers: headers, http: httpClient}
+}
+
+type urlSource struct {
+	url     string
+	headers map[string]string
+	http    *http.Client
+}
+
+func (u *urlSource) String() string { return redactedSourceURL(u.url) }
+
+// redactedSourceURL drops credentials and the query (often a signature) from a URL.
+func redactedSourceURL(raw string) string {
+	p, err := url.Parse(raw)
+	if err != nil {
+		return "the source URL"
+	}
+	p.User = nil
+	if p.RawQuery != "" {
+		p.RawQuery = "…"
+	}
+	p.Fragment = ""
+	return p.String()
+}
+
+func (u *urlSource) Open(ctx context.Context) (io.ReadCloser, int64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.url, nil)
+	if err != nil {
+		return nil, 0, &permanentError{fmt.Errorf("source URL %s: %w", u, err)}
+	}
+	for k, v := range u.headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := u.http.Do(req)
+	if err != nil {
+		return nil, 0, fmt.Errorf("downloading %s: %w", u, redactErr(err))
+	}
+	if resp.StatusCode != http.StatusOK {
+		_ = resp.Body.Close()
+		err := fmt.Errorf("downloading %s: HTTP %s", u, resp.Status)
+		if resp.StatusCode < 500 && resp.StatusCode != http.StatusTooManyRequests {
+			err = &permanentError{err}
+		}
+		return nil, 0, err
+	}
+	return resp.Body, resp.ContentLength, nil
+}
+
+// redactErr keeps a *url.Error from repeating the full URL (with its query) in messages.
+func redactErr(err error) error {
+	if ue, ok := err.(*url.Error); ok { //nolint:errorlint // only the outermost wrapper names the URL
+		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
+	}
+	return err
+}
