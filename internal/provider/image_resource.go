@@ -1,0 +1,956 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64default"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/glance-provider/terraform-provider-glance/internal/glance"
+)
+
+var (
+	_ resource.ResourceWithConfigure      = &ImageResource{}
+	_ resource.ResourceWithImportState    = &ImageResource{}
+	_ resource.ResourceWithValidateConfig = &ImageResource{}
+	_ resource.ResourceWithModifyPlan     = &ImageResource{}
+)
+
+// NewImageResource is the glance_image constructor.
+func NewImageResource() resource.Resource { return &ImageResource{} }
+
+// ImageResource manages an image record and streams its data into Glance during apply.
+type ImageResource struct {
+	meta *providerMeta
+}
+
+// Allowed values; each list feeds both a validator and a description.
+var (
+	imageDiskFormats      = []string{"raw", "qcow2", "vmdk", "vdi", "vhd", "vhdx", "iso", "ploop", "aki", "ari", "ami"}
+	imageContainerFormats = []string{"bare", "ovf", "ova", "aki", "ari", "ami", "docker", "compressed"}
+	imageVisibilities     = []string{"private", "shared", "community", "public"}
+)
+
+const (
+	imageCreateTimeout = 60 * time.Minute
+	imageUpdateTimeout = 20 * time.Minute
+	imageDeleteTimeout = 10 * time.Minute
+	// imageFingerprintKey holds, in private state, what the source file looked like when its
+	// content was last hashed, so that plans hash it again only when it changed.
+	imageFingerprintKey = "source_fingerprint"
+)
+
+var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+func (r *ImageResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_image"
+}
+
+func (r *ImageResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	computedString := func(desc string, stable bool) schema.StringAttribute {
+		a := schema.StringAttribute{Computed: true, MarkdownDescription: desc}
+		if stable {
+			a.PlanModifiers = []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
+		}
+		return a
+	}
+	computedInt := func(desc string) schema.Int64Attribute {
+		return schema.Int64Attribute{Computed: true, MarkdownDescription: desc,
+			PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()}}
+	}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "An image in the Image service. With `source`, the provider streams the image data from a local file " +
+			"or an HTTP(S) URL into Glance during apply, in one pass that decompresses (optionally), hashes and uploads, then waits " +
+			"for the image to become `active` and verifies Glance's `os_hash_value` against what it sent. If anything fails after " +
+			"the image record was created, the provider deletes the image: a failed apply leaves nothing behind.\n\n" +
+			"Without `source` the resource is an image record only, for example the target of a `glance_image_import`.\n\n" +
+			"When the content of a source file changes, the plan replaces the image and says why. Touching or moving a file " +
+			"without changing its content plans no change: the provider keeps a fingerprint (size and modification time) of the " +
+			"file and hashes it only when the fingerprint changed.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Optional: true, Computed: true,
+				MarkdownDescription: "Image UUID. Optional: set it to choose the id; by default the provider generates one before " +
+					"creating the image, so that a create whose answer is lost can be recovered instead of leaving an orphan. Changing it replaces the image.",
+				Validators:    []validator.String{stringvalidator.RegexMatches(uuidPattern, "must be a UUID such as 4b1cf0a2-8c5e-4a37-9d7e-6f0c1f2e3a4b")},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplace()},
+			},
+			"name": schema.StringAttribute{Required: true, MarkdownDescription: "Image name. Names need not be unique.",
+				Validators: []validator.String{stringvalidator.LengthBetween(1, 255)}},
+			"disk_format": schema.StringAttribute{
+				Required:            true,
+				MarkdownDescription: "Format of the disk image: " + quotedList(imageDiskFormats) + ". Changing it replaces the image.",
+				Validators:          []validator.String{stringvalidator.OneOf(imageDiskFormats...)},
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"container_format": schema.StringAttribute{
+				Optional: true, Computed: true, Default: stringdefault.StaticString("bare"),
+				MarkdownDescription: "Container format: " + quotedList(imageContainerFormats) + ". Default: `bare`. Changing it replaces the image.",
+				Validators:          []validator.String{stringvalidator.OneOf(imageContainerFormats...)},
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"visibility": schema.StringAttribute{
+				Optional: true, Computed: true, Default: stringdefault.StaticString("private"),
+				MarkdownDescription: "Who can see the image: " + quotedList(imageVisibilities) + ". Default: `private`. " +
+					"Use `shared` to add members with `glance_image_member`; `public` usually needs the admin role.",
+				Validators: []validator.String{stringvalidator.OneOf(imageVisibilities...)},
+			},
+			"protected": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+				MarkdownDescription: "A protected image cannot be deleted: set it to `false` and apply before destroying. Default: `false`."},
+			"hidden": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+				MarkdownDescription: "Hide the image from default image lists (`os_hidden`). Default: `false`."},
+			"min_disk_gb": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(0),
+				Validators:          []validator.Int64{int64validator.AtLeast(0)},
+				MarkdownDescription: "Minimum disk size in GiB a server booted from the image needs. Default: `0`."},
+			"min_ram_mb": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(0),
+				Validators:          []validator.Int64{int64validator.AtLeast(0)},
+				MarkdownDescription: "Minimum RAM in MiB a server booted from the image needs. Default: `0`."},
+			"tags": schema.SetAttribute{
+				Optional: true, Computed: true, ElementType: types.StringType,
+				Default:             setdefault.StaticValue(types.SetValueMust(types.StringType, []attr.Value{})),
+				Validators:          []validator.Set{setvalidator.ValueStringsAre(stringvalidator.LengthBetween(1, 255))},
+				MarkdownDescription: "Image tags. Default: none.",
+			},
+			"properties": schema.MapAttribute{
+				Optional: true, ElementType: types.StringType,
+				Validators: []validator.Map{mapvalidator.KeysAre(stringvalidator.LengthBetween(1, 255))},
+				MarkdownDescription: "Custom image properties, such as `os_distro` or `hw_disk_bus`. Only the keys declared here are " +
+					"managed: properties that Glance or other tools add are left alone and never show as drift (see `all_properties`). " +
+					"Schema attributes (`name`, `status`, …) and the reserved `os_glance_*` keys cannot be set here.",
+			},
+			"deactivated": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+				MarkdownDescription: "Deactivate the image: its data cannot be downloaded or booted by non-admins until it is reactivated. Default: `false`."},
+			"store": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "Store to upload the data to (`X-Image-Meta-Store`), one of the ids `glance_stores` lists; default: " +
+					"the cloud's default store. Checked at plan time. Changing it replaces the image; to copy data to more stores use " +
+					"`glance_image_import` with `copy-image`.",
+				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"source": schema.SingleNestedAttribute{
+				Optional: true,
+				MarkdownDescription: "Where the image data comes from. Exactly one of `file` and `url`. Without `source` the image is a record " +
+					"only. The data is streamed once: read, optionally decompressed, hashed and sent together, with memory flat whatever " +
+					"the size. The size is sent as `Content-Length` when known; decompressed or chunked URL data is sent chunked (some " +
+					"Glance front ends need a length: use `glance_image_import` with `glance-direct` for them).",
+				Attributes: map[string]schema.Attribute{
+					"file": schema.StringAttribute{Optional: true,
+						MarkdownDescription: "Path of a local file. Moving the file to another path without changing its content plans no change."},
+					"url": schema.StringAttribute{Optional: true,
+						MarkdownDescription: "HTTP(S) URL the provider downloads and streams into Glance (Glance itself never sees the URL; " +
+							"compare `glance_image_import` with `web-download`). Changing it replaces the image."},
+					"headers": schema.MapAttribute{Optional: true, Sensitive: true, WriteOnly: true, ElementType: types.StringType,
+						MarkdownDescription: "HTTP headers sent with the `url` request, for example `Authorization`. Write-only: never stored in state or logged."},
+					"decompress": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("none"),
+						Validators: []validator.String{stringvalidator.OneOf(glance.DecompressModes...)},
+						MarkdownDescription: "Decompress the source while streaming it: " + quotedList(glance.DecompressModes) +
+							". `auto` recognises gzip, bzip2, xz and zstd by their first bytes and sends anything else as it is. Default: `none`."},
+					"checksum": schema.StringAttribute{Optional: true,
+						MarkdownDescription: "Expected digest of the (decompressed) data: `sha256:<hex>`, `sha512:<hex>` or `md5:<hex>`. " +
+							"Verified while streaming; a mismatch fails the apply and deletes the image. Changing it replaces the image."},
+				},
+			},
+			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Update: true, Delete: true,
+				CreateDescription: "How long the upload and the wait for `active` may take. Default: 60m."}),
+			"status":        computedString("Image status: `queued` (no data), `saving`, `importing`, `active`, `deactivated`, `killed`, …", false),
+			"size":          computedInt("Size of the stored data in bytes."),
+			"virtual_size":  computedInt("Virtual size of the disk in bytes, when Glance knows it (0 otherwise)."),
+			"checksum":      computedString("MD5 of the stored data, as Glance reports it.", true),
+			"os_hash_algo":  computedString("Algorithm of `os_hash_value`, usually `sha512`.", true),
+			"os_hash_value": computedString("Glance's secure hash of the stored data; the provider verifies it against the data it sent.", true),
+			"owner":         computedString("Project that owns the image.", true),
+			"stores": schema.ListAttribute{Computed: true, ElementType: types.StringType,
+				MarkdownDescription: "Stores that hold the image data."},
+			"all_properties": schema.MapAttribute{Computed: true, ElementType: types.StringType,
+				MarkdownDescription: "Every custom property the image has, including those Glance or other tools added."},
+			"created_at": computedString("Creation time (RFC 3339).", true),
+			"updated_at": computedString("Last update time (RFC 3339).", false),
+			"file":       computedString("API path of the image data.", true),
+			"schema":     computedString("API path of the image schema.", true),
+		},
+	}
+}
+
+func (r *ImageResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.meta = metaFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *ImageResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan imageModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() || !r.meta.ready(&resp.Diagnostics) {
+		return
+	}
+	timeout, diags := plan.Timeouts.Create(ctx, imageCreateTimeout)
+	resp.Diagnostics.Append(diags...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	createReq, diags := expandImageCreate(ctx, plan)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if createReq.ID == "" {
+		// Chosen here, not by Glance: a create whose answer is lost can then be found again.
+		createReq.ID = uuid.NewString()
+	}
+	ctx = tflog.SetField(ctx, "image_id", createReq.ID)
+	client := r.meta.client
+	img, err := client.CreateImage(ctx, createReq)
+	if err != nil {
+		resp.Diagnostics.AddError("Error Creating Image", imageAPIErrorDetail("creating image "+createReq.Name, err))
+		return
+	}
+	// Track the image at once: if the provider dies during a long upload, the next run knows it.
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), img.ID)...)
+
+	fail := func(summary, detail string) {
+		resp.Diagnostics.AddError(summary, detail)
+		if err := r.cleanupFailedCreate(ctx, img.ID); err != nil {
+			resp.Diagnostics.AddError("Error Deleting Failed Image",
+				fmt.Sprintf("The image %s could not be deleted after the failure above: %s. It stays in state (tainted) so that the next apply or destroy removes it.", img.ID, err))
+			return
+		}
+		resp.State.RemoveResource(ctx)
+	}
+
+	var fingerprint *imageFingerprint
+	if plan.Source != nil {
+		var headers map[string]string
+		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("source").AtName("headers"), &headers)...)
+		res, fp, summary, detail := r.upload(ctx, img.ID, plan, headers)
+		if summary != "" {
+			fail(summary, detail)
+			return
+		}
+		fingerprint = fp
+		img, err = client.GetImage(ctx, img.ID)
+		if err != nil {
+			fail("Error Reading Image", imageAPIErrorDetail("reading image "+createReq.ID+" after its upload", err))
+			return
+		}
+		_ = res
+	}
+	if plan.Deactivated.ValueBool() {
+		if img.Status != glance.StatusActive {
+			fail("Error Deactivating Image", fmt.Sprintf("Image %s has status %q: only an image with data (active) can be deactivated. Add a source, or set deactivated = false.", img.ID, img.Status))
+			return
+		}
+		if err := client.Deactivate(ctx, img.ID); err != nil {
+			fail("Error Deactivating Image", imageAPIErrorDetail("deactivating image "+img.ID, err))
+			return
+		}
+		if img, err = client.GetImage(ctx, img.ID); err != nil {
+			fail("Error Reading Image", imageAPIErrorDetail("reading image "+createReq.ID, err))
+			return
+		}
+	}
+	state := plan
+	resp.Diagnostics.Append(flattenImage(ctx, img, &state, false)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	if fingerprint != nil {
+		resp.Diagnostics.Append(fingerprint.save(ctx, resp.Private)...)
+	}
+}
+
+// upload streams the source into the image, waits for active and verifies the digests. On
+// failure it returns a diagnostic summary and detail (the caller deletes the image).
+func (r *ImageResource) upload(ctx context.Context, id string, plan imageModel, headers map[string]string) (*glance.TransferResult, *imageFingerprint, string, string) {
+	client := r.meta.client
+	src, fpPath := imageSource(plan.Source, headers)
+	var wantAlgo, wantDigest string
+	if s := plan.Source.Checksum.ValueString(); s != "" {
+		wantAlgo, wantDigest, _ = glance.ParseChecksum(s) // validated at plan time
+	}
+	opts := glance.TransferOptions{Store: plan.Store.ValueString(), Decompress: plan.Source.Decompress.ValueString()}
+	if wantAlgo != "" {
+		opts.Algorithms = []string{wantAlgo}
+	}
+	var before os.FileInfo
+	if fpPath != "" {
+		before, _ = os.Stat(fpPath)
+	}
+	tflog.Info(ctx, "Uploading image data", map[string]any{"source": src.String(), "store": opts.Store})
+	res, err := client.Upload(ctx, id, src, opts)
+	if err != nil {
+		return nil, nil, "Error Uploading Image Data", fmt.Sprintf("Streaming %s into image %s failed: %s\n\nThe image was deleted; fix the cause and apply again.", src, id, err)
+	}
+	if wantDigest != "" && res.Digests[wantAlgo] != wantDigest {
+		return nil, nil, "Image Checksum Mismatch", fmt.Sprintf("The data of %s has %s %s, but source.checksum expects %s. The image was deleted. "+
+			"Check that the file or URL is the one you meant, or correct source.checksum.", src, wantAlgo, res.Digests[wantAlgo], wantDigest)
+	}
+	tflog.Info(ctx, "Waiting for the image to become active")
+	img, err := client.WaitForImage(ctx, id, glance.ActiveImage)
+	if err != nil {
+		return nil, nil, "Error Waiting for Image", fmt.Sprintf("After the upload of %s, image %s did not become active: %s\n\nThe image was deleted.", src, id, err)
+	}
+	tflog.Info(ctx, "Verifying image data", map[string]any{"os_hash_algo": img.OSHashAlgo})
+	err = glance.VerifyImageDigest(img, res.Digests)
+	var unavailable *glance.DigestUnavailableError
+	if errors.As(err, &unavailable) {
+		// The cloud uses another os_hash_algo than the one learned so far: a second pass over
+		// the source is the only way to verify it (the client remembers it for next time).
+		tflog.Warn(ctx, "Glance uses another hash algorithm than expected; reading the source again to verify", map[string]any{"os_hash_algo": unavailable.Algorithm})
+		var again *glance.TransferResult
+		again, err = glance.HashSource(ctx, src, opts.Decompress, []string{unavailable.Algorithm})
+		if err == nil {
+			err = glance.VerifyImageDigest(img, again.Digests)
+		}
+	}
+	if err != nil {
+		return nil, nil, "Image Data Verification Failed", fmt.Sprintf("Image %s is active, but its data does not match what was sent from %s: %s\n\n"+
+			"The image was deleted, so no image with wrong bytes stays active. Apply again; if this repeats, something between the provider and Glance alters data.", id, src, err)
+	}
+	var fp *imageFingerprint
+	if fpPath != "" && before != nil {
+		after, _ := os.Stat(fpPath)
+		if after != nil && after.Size() == before.Size() && after.ModTime().Equal(before.ModTime()) {
+			fp = newImageFingerprint(fpPath, after, opts.Decompress, img.OSHashAlgo, img.OSHashValue)
+		}
+	}
+	return res, fp, "", ""
+}
+
+// cleanupFailedCreate deletes an image whose create failed half-way, with a fresh context so
+// that a timed-out create still cleans up.
+func (r *ImageResource) cleanupFailedCreate(ctx context.Context, id string) error {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	defer cancel()
+	tflog.Warn(cctx, "Deleting the image after a failed create")
+	return r.meta.client.DeleteImage(cctx, id)
+}
+
+func (r *ImageResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state imageModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || !r.meta.ready(&resp.Diagnostics) {
+		return
+	}
+	ctx = tflog.SetField(ctx, "image_id", state.ID.ValueString())
+	img, err := r.meta.client.GetImage(ctx, state.ID.ValueString())
+	if glance.IsNotFound(err) {
+		tflog.Warn(ctx, "Image not found; removing it from state")
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Error Reading Image", imageAPIErrorDetail("reading image "+state.ID.ValueString(), err))
+		return
+	}
+	if img.Status == glance.StatusDeleted || img.Status == glance.StatusPendingDel {
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	importing := state.Name.IsNull()
+	resp.Diagnostics.Append(flattenImage(ctx, img, &state, importing)...)
+	if importing {
+		state.Timeouts = timeouts.Value{Object: types.ObjectNull(timeoutsAttrTypes())}
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func timeoutsAttrTypes() map[string]attr.Type {
+	return map[string]attr.Type{"create": types.StringType, "update": types.StringType, "delete": types.StringType}
+}
+
+func (r *ImageResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state imageModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || !r.meta.ready(&resp.Diagnostics) {
+		return
+	}
+	timeout, diags := plan.Timeouts.Update(ctx, imageUpdateTimeout)
+	resp.Diagnostics.Append(diags...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	id := state.ID.ValueString()
+	ctx = tflog.SetField(ctx, "image_id", id)
+	client := r.meta.client
+
+	ops, diags := imagePatchOps(ctx, state, plan)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	var img *glance.Image
+	var err error
+	if len(ops) > 0 {
+		tflog.Debug(ctx, "Updating image", map[string]any{"operations": len(ops)})
+		if img, err = client.UpdateImage(ctx, id, ops); err != nil {
+			resp.Diagnostics.AddError("Error Updating Image", imageAPIErrorDetail("updating image "+id, err))
+			return
+		}
+	}
+	if plan.Deactivated.ValueBool() != state.Deactivated.ValueBool() {
+		action, call := "reactivating", client.Reactivate
+		if plan.Deactivated.ValueBool() {
+			action, call = "deactivating", client.Deactivate
+		}
+		if err := call(ctx, id); err != nil {
+			resp.Diagnostics.AddError("Error Changing Image Activation", imageAPIErrorDetail(action+" image "+id, err)+
+				"\n\nOnly an image with data can be deactivated, and by default only its owner or an admin may do it.")
+			return
+		}
+		img = nil
+	}
+	if img == nil {
+		if img, err = client.GetImage(ctx, id); err != nil {
+			resp.Diagnostics.AddError("Error Reading Image", imageAPIErrorDetail("reading image "+id, err))
+			return
+		}
+	}
+	newState := plan
+	resp.Diagnostics.Append(flattenImage(ctx, img, &newState, false)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &newState)...)
+}
+
+func (r *ImageResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state imageModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() || !r.meta.ready(&resp.Diagnostics) {
+		return
+	}
+	timeout, diags := state.Timeouts.Delete(ctx, imageDeleteTimeout)
+	resp.Diagnostics.Append(diags...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	id := state.ID.ValueString()
+	err := r.meta.client.DeleteImage(ctx, id)
+	if glance.IsForbidden(err) && strings.Contains(strings.ToLower(err.Error()), "protected") {
+		resp.Diagnostics.AddError("Image Is Protected",
+			fmt.Sprintf("Glance refused to delete image %s because it is protected. Set protected = false on the glance_image, "+
+				"apply, and destroy again.\n\n%s", id, err))
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Error Deleting Image", imageAPIErrorDetail("deleting image "+id, err))
+	}
+}
+
+func (r *ImageResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if !uuidPattern.MatchString(req.ID) {
+		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("%q is not an image id; import a glance_image by its UUID.", req.ID))
+		return
+	}
+	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+}
+
+func (r *ImageResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var cfg imageModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !cfg.Properties.IsNull() && !cfg.Properties.IsUnknown() {
+		for k := range cfg.Properties.Elements() {
+			if glance.IsBaseKey(k) || strings.HasPrefix(k, "os_glance") || k == "os_hidden" {
+				resp.Diagnostics.AddAttributeError(path.Root("properties").AtMapKey(k), "Reserved Property Name",
+					fmt.Sprintf("%q is not a custom property: it is an image attribute Glance manages or reserves. "+
+						"Use the resource's own argument (such as name, visibility, hidden, min_disk_gb) or choose another key.", k))
+			}
+		}
+	}
+	src := cfg.Source
+	if src == nil {
+		return
+	}
+	p := path.Root("source")
+	fileSet, urlSet := !src.File.IsNull(), !src.URL.IsNull()
+	switch {
+	case fileSet && urlSet:
+		resp.Diagnostics.AddAttributeError(p, "Conflicting Image Sources",
+			"source sets both file and url. Set exactly one: file for a local path, url for an HTTP(S) download.")
+	case !fileSet && !urlSet:
+		resp.Diagnostics.AddAttributeError(p, "Missing Image Source",
+			"source sets neither file nor url. Set one of them, or remove source to create an image record without data.")
+	}
+	if !src.URL.IsNull() && !src.URL.IsUnknown() {
+		u, err := url.Parse(src.URL.ValueString())
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			resp.Diagnostics.AddAttributeError(p.AtName("url"), "Invalid Source URL",
+				fmt.Sprintf("%q is not an absolute http:// or https:// URL.", redactedURL(src.URL.ValueString())))
+		}
+	}
+	if !src.Headers.IsNull() && !src.Headers.IsUnknown() && src.URL.IsNull() && fileSet {
+		resp.Diagnostics.AddAttributeError(p.AtName("headers"), "Headers Without URL", "source.headers only apply to a url source; remove them.")
+	}
+	if !src.Checksum.IsNull() && !src.Checksum.IsUnknown() {
+		if _, _, err := glance.ParseChecksum(src.Checksum.ValueString()); err != nil {
+			resp.Diagnostics.AddAttributeError(p.AtName("checksum"), "Invalid Checksum", err.Error())
+		}
+	}
+	if !src.File.IsNull() && !src.File.IsUnknown() {
+		if st, err := os.Stat(src.File.ValueString()); err == nil && st.IsDir() {
+			resp.Diagnostics.AddAttributeError(p.AtName("file"), "Source Is a Directory",
+				fmt.Sprintf("%s is a directory. Point source.file at the image file itself.", src.File.ValueString()))
+		}
+	}
+}
+
+func (r *ImageResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() { // destroy
+		return
+	}
+	var plan imageModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	creating := req.State.Raw.IsNull()
+	var state imageModel
+	if !creating {
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+	}
+	remote := r.meta != nil && !r.meta.configUnknown && r.meta.client != nil
+
+	// The store must exist: checked against the cloud when it is known.
+	if creating && remote && !plan.Store.IsNull() && !plan.Store.IsUnknown() {
+		r.checkStore(ctx, plan.Store.ValueString(), &resp.Diagnostics)
+	}
+	if plan.Source == nil {
+		return
+	}
+	src := plan.Source
+	if src.File.IsUnknown() || src.URL.IsUnknown() || src.Decompress.IsUnknown() || src.Checksum.IsUnknown() {
+		return
+	}
+	filePath := src.File.ValueString()
+	if creating {
+		if filePath != "" {
+			imageCheckFileExists(filePath, &resp.Diagnostics)
+		}
+		return
+	}
+
+	// An existing image: decide whether the declared source still describes its content.
+	prior := state.Source
+	reason := ""
+	switch {
+	case prior != nil && prior.Checksum.ValueString() != src.Checksum.ValueString() && !src.Checksum.IsNull():
+		reason = fmt.Sprintf("source.checksum changed from %q to %q", prior.Checksum.ValueString(), src.Checksum.ValueString())
+	case src.URL.ValueString() != "":
+		if prior != nil && prior.URL.ValueString() != src.URL.ValueString() {
+			reason = "source.url changed; the provider cannot tell whether the new URL serves the same data without downloading it"
+		}
+	case filePath != "":
+		st, err := os.Stat(filePath)
+		if err != nil {
+			if prior != nil && prior.File.ValueString() == filePath {
+				resp.Diagnostics.AddAttributeWarning(path.Root("source").AtName("file"), "Source File Not Found",
+					fmt.Sprintf("%s no longer exists; the image already holds its data, so nothing changes. Restore the file or remove source to silence this warning.", filePath))
+				return
+			}
+			imageCheckFileExists(filePath, &resp.Diagnostics)
+			return
+		}
+		want := state.OSHashValue.ValueString()
+		algo := state.OSHashAlgo.ValueString()
+		if want == "" || algo == "" {
+			return // no data yet (a record whose upload never happened): nothing to compare
+		}
+		decompress := src.Decompress.ValueString()
+		fp, diags := loadImageFingerprint(ctx, req.Private)
+		resp.Diagnostics.Append(diags...)
+		if fp.matches(filePath, st, decompress, algo) {
+			if fp.Digest != want {
+				reason = fmt.Sprintf("the content of %s changed: its %s is %s, the image's os_hash_value is %s", filePath, algo, abbrev(fp.Digest), abbrev(want))
+			}
+			break
+		}
+		tflog.Info(ctx, "Source file changed or is new to this image; hashing it", map[string]any{"file": filePath})
+		res, err := glance.HashSource(ctx, glance.FileSource(filePath), decompress, []string{algo})
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("source").AtName("file"), "Error Reading Source File",
+				fmt.Sprintf("Could not read %s to compare it with the image: %s", filePath, err))
+			return
+		}
+		got := res.Digests[algo]
+		resp.Diagnostics.Append(newImageFingerprint(filePath, st, decompress, algo, got).save(ctx, resp.Private)...)
+		if got != want {
+			reason = fmt.Sprintf("the content of %s changed: its %s is %s, the image's os_hash_value is %s", filePath, algo, abbrev(got), abbrev(want))
+		}
+	}
+	if reason == "" {
+		return
+	}
+	resp.Diagnostics.AddAttributeWarning(path.Root("source"), "Image Will Be Replaced",
+		"The image "+state.ID.ValueString()+" will be replaced because "+reason+". Glance image data cannot be changed in place.")
+	for _, p := range []string{"os_hash_value", "checksum", "size", "virtual_size"} {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(p), unknownFor(p))...)
+	}
+	resp.RequiresReplace = append(resp.RequiresReplace, path.Root("os_hash_value"))
+}
+
+func unknownFor(attribute string) attr.Value {
+	if attribute == "size" || attribute == "virtual_size" {
+		return types.Int64Unknown()
+	}
+	return types.StringUnknown()
+}
+
+func abbrev(digest string) string {
+	if len(digest) > 16 {
+		return digest[:16] + "…"
+	}
+	return digest
+}
+
+// checkStore reports an attribute error when the cloud has no store of that id.
+func (r *ImageResource) checkStore(ctx context.Context, store string, diags *diag.Diagnostics) {
+	stores, err := r.meta.client.Stores(ctx)
+	if glance.IsUnsupported(err) {
+		diags.AddAttributeError(path.Root("store"), "Stores Not Supported",
+			fmt.Sprintf("store = %q, but this cloud does not have multiple stores (%s). Remove store.", store, err))
+		return
+	}
+	if err != nil {
+		tflog.Warn(ctx, "Could not list stores to check the store argument", map[string]any{"error": err.Error()})
+		return
+	}
+	var ids []string
+	for _, s := range stores {
+		if s.ID == store {
+			return
+		}
+		ids = append(ids, s.ID)
+	}
+	diags.AddAttributeError(path.Root("store"), "Unknown Store",
+		fmt.Sprintf("The cloud has no store %q. It has: %s.", store, strings.Join(ids, ", ")))
+}
+
+func imageCheckFileExists(p string, diags *diag.Diagnostics) {
+	st, err := os.Stat(p)
+	switch {
+	case err != nil:
+		diags.AddAttributeError(path.Root("source").AtName("file"), "Source File Not Found",
+			fmt.Sprintf("Cannot read %s: %s. Check the path (relative paths are relative to the directory terraform runs in; path.module helps).", p, err))
+	case st.IsDir():
+		diags.AddAttributeError(path.Root("source").AtName("file"), "Source Is a Directory",
+			fmt.Sprintf("%s is a directory. Point source.file at the image file itself.", p))
+	}
+}
+
+// imageSource builds the data-plane source; the second value is the file path, if any.
+func imageSource(s *imageSourceModel, headers map[string]string) (glance.Source, string) {
+	if f := s.File.ValueString(); f != "" {
+		return glance.FileSource(f), f
+	}
+	return glance.URLSource(s.URL.ValueString(), headers, nil), ""
+}
+
+// imageAPIErrorDetail words a Glance error for a diagnostic, with advice for common cases.
+func imageAPIErrorDetail(action string, err error) string {
+	d := action + " failed: " + err.Error()
+	switch {
+	case glance.IsOverLimit(err):
+		d += "\n\nThe project is over an image quota; see the glance_usage data source, delete unused images, or ask for a higher limit."
+	case glance.IsForbidden(err) && strings.Contains(err.Error(), "publicize"):
+		d += "\n\nOnly administrators may make images public by default. Use visibility = \"shared\" or \"community\", or admin credentials."
+	case glance.IsForbidden(err):
+		d += "\n\nThe credentials lack the permission for this; check the project and role the provider uses."
+	case glance.IsConflict(err):
+		d += "\n\nGlance refused the change in the image's current state; refresh and try again."
+	}
+	return d
+}
+
+func redactedURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	u.User = nil
+	return u.String()
+}
+
+// expandImageCreate maps the plan to a create request.
+func expandImageCreate(ctx context.Context, m imageModel) (glance.CreateImageRequest, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	req := glance.CreateImageRequest{
+		ID:              m.ID.ValueString(),
+		Name:            m.Name.ValueString(),
+		DiskFormat:      m.DiskFormat.ValueString(),
+		ContainerFormat: m.ContainerFormat.ValueString(),
+		Visibility:      m.Visibility.ValueString(),
+		Protected:       m.Protected.ValueBool(),
+		Hidden:          m.Hidden.ValueBool(),
+		MinDisk:         m.MinDiskGB.ValueInt64(),
+		MinRAM:          m.MinRAMMB.ValueInt64(),
+		Tags:            []string{},
+	}
+	diags.Append(m.Tags.ElementsAs(ctx, &req.Tags, false)...)
+	if !m.Properties.IsNull() {
+		diags.Append(m.Properties.ElementsAs(ctx, &req.Properties, false)...)
+	}
+	return req, diags
+}
+
+// imagePatchOps computes the JSON-patch operations that turn state into plan: only fields
+// that changed, and among properties only the declared keys.
+func imagePatchOps(ctx context.Context, state, plan imageModel) ([]glance.PatchOp, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	var ops []glance.PatchOp
+	replace := func(field string, v any) { ops = append(ops, glance.PatchOp{Op: "replace", Path: "/" + field, Value: v}) }
+	if !plan.Name.Equal(state.Name) {
+		replace("name", plan.Name.ValueString())
+	}
+	if !plan.Visibility.Equal(state.Visibility) {
+		replace("visibility", plan.Visibility.ValueString())
+	}
+	if !plan.Protected.Equal(state.Protected) {
+		replace("protected", plan.Protected.ValueBool())
+	}
+	if !plan.Hidden.Equal(state.Hidden) {
+		replace("os_hidden", plan.Hidden.ValueBool())
+	}
+	if !plan.MinDiskGB.Equal(state.MinDiskGB) {
+		replace("min_disk", plan.MinDiskGB.ValueInt64())
+	}
+	if !plan.MinRAMMB.Equal(state.MinRAMMB) {
+		replace("min_ram", plan.MinRAMMB.ValueInt64())
+	}
+	if !plan.Tags.Equal(state.Tags) {
+		tags := []string{}
+		diags.Append(plan.Tags.ElementsAs(ctx, &tags, false)...)
+		sort.Strings(tags)
+		replace("tags", tags) // Glance only accepts the whole list
+	}
+	oldProps, newProps, onServer := map[string]string{}, map[string]string{}, map[string]string{}
+	if !state.Properties.IsNull() && !state.Properties.IsUnknown() {
+		diags.Append(state.Properties.ElementsAs(ctx, &oldProps, false)...)
+	}
+	if !plan.Properties.IsNull() && !plan.Properties.IsUnknown() {
+		diags.Append(plan.Properties.ElementsAs(ctx, &newProps, false)...)
+	}
+	if !state.AllProperties.IsNull() && !state.AllProperties.IsUnknown() {
+		diags.Append(state.AllProperties.ElementsAs(ctx, &onServer, false)...)
+	}
+	ops = append(ops, propertyPatchOps(oldProps, newProps, onServer)...)
+	return ops, diags
+}
+
+// propertyPatchOps adds or replaces declared properties whose value changed, and removes
+// properties that are no longer declared (when the server still has them).
+func propertyPatchOps(oldProps, newProps, onServer map[string]string) []glance.PatchOp {
+	var ops []glance.PatchOp
+	keys := make([]string, 0, len(newProps))
+	for k := range newProps {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if cur, ok := onServer[k]; ok && cur == newProps[k] {
+			continue
+		}
+		ops = append(ops, glance.PatchOp{Op: "add", Path: glance.PatchPath(k), Value: newProps[k]}) // add replaces too
+	}
+	removed := []string{}
+	for k := range oldProps {
+		if _, still := newProps[k]; !still {
+			if _, exists := onServer[k]; exists {
+				removed = append(removed, k)
+			}
+		}
+	}
+	sort.Strings(removed)
+	for _, k := range removed {
+		ops = append(ops, glance.PatchOp{Op: "remove", Path: glance.PatchPath(k)})
+	}
+	return ops
+}
+
+// serverAddedProperty reports properties that tools add by themselves; an import does not
+// adopt them as declared properties.
+func serverAddedProperty(k string) bool {
+	return strings.HasPrefix(k, "os_glance") || strings.HasPrefix(k, "owner_specified.") || k == "stores"
+}
+
+// flattenImage copies what Glance reports into m. Declared properties keep only their keys;
+// on import (adopt) every custom property not added by a tool becomes declared.
+func flattenImage(_ context.Context, img *glance.Image, m *imageModel, adopt bool) diag.Diagnostics {
+	var diags diag.Diagnostics
+	m.ID = types.StringValue(img.ID)
+	m.Name = types.StringValue(img.Name)
+	m.DiskFormat = types.StringValue(img.DiskFormat)
+	m.ContainerFormat = types.StringValue(img.ContainerFormat)
+	m.Visibility = types.StringValue(img.Visibility)
+	m.Protected = types.BoolValue(img.Protected)
+	m.Hidden = types.BoolValue(img.Hidden)
+	m.MinDiskGB = types.Int64Value(img.MinDisk)
+	m.MinRAMMB = types.Int64Value(img.MinRAM)
+	m.Deactivated = types.BoolValue(img.Status == glance.StatusDeactivated)
+	m.Status = types.StringValue(img.Status)
+	m.Size = types.Int64Value(img.Size)
+	m.VirtualSize = types.Int64Value(img.VirtualSize)
+	m.Checksum = types.StringValue(img.Checksum)
+	m.OSHashAlgo = types.StringValue(img.OSHashAlgo)
+	m.OSHashValue = types.StringValue(img.OSHashValue)
+	m.Owner = types.StringValue(img.Owner)
+	m.CreatedAt = types.StringValue(img.CreatedAt)
+	m.UpdatedAt = types.StringValue(img.UpdatedAt)
+	m.File = types.StringValue(img.File)
+	m.Schema = types.StringValue(img.Schema)
+	tags := make([]attr.Value, 0, len(img.Tags))
+	for _, t := range img.Tags {
+		tags = append(tags, types.StringValue(t))
+	}
+	m.Tags = types.SetValueMust(types.StringType, tags)
+	stores := make([]attr.Value, 0, len(img.Stores))
+	for _, s := range img.Stores {
+		stores = append(stores, types.StringValue(s))
+	}
+	m.Stores = types.ListValueMust(types.StringType, stores)
+	all := make(map[string]attr.Value, len(img.Properties))
+	for k, v := range img.Properties {
+		all[k] = types.StringValue(v)
+	}
+	m.AllProperties = types.MapValueMust(types.StringType, all)
+
+	switch {
+	case adopt:
+		adopted := map[string]attr.Value{}
+		for k, v := range img.Properties {
+			if !serverAddedProperty(k) {
+				adopted[k] = types.StringValue(v)
+			}
+		}
+		if len(adopted) == 0 {
+			m.Properties = types.MapNull(types.StringType)
+		} else {
+			m.Properties = types.MapValueMust(types.StringType, adopted)
+		}
+	case !m.Properties.IsNull() && !m.Properties.IsUnknown():
+		declared := map[string]attr.Value{}
+		for k := range m.Properties.Elements() {
+			if v, ok := img.Properties[k]; ok {
+				declared[k] = types.StringValue(v)
+			}
+		}
+		m.Properties = types.MapValueMust(types.StringType, declared)
+	}
+	return diags
+}
+
+// imageFingerprint is what a source file looked like when its content was hashed.
+type imageFingerprint struct {
+	Path       string `json:"path"`
+	Size       int64  `json:"size"`
+	ModTimeNs  int64  `json:"mtime_ns"`
+	Decompress string `json:"decompress"`
+	Algorithm  string `json:"algorithm"`
+	Digest     string `json:"digest"`
+}
+
+func newImageFingerprint(p string, st os.FileInfo, decompress, algo, digest string) *imageFingerprint {
+	return &imageFingerprint{Path: p, Size: st.Size(), ModTimeNs: st.ModTime().UnixNano(), Decompress: decompress, Algorithm: algo, Digest: digest}
+}
+
+// matches reports whether the fingerprint still describes the file at p.
+func (f *imageFingerprint) matches(p string, st os.FileInfo, decompress, algo string) bool {
+	return f != nil && f.Path == p && f.Size == st.Size() && f.ModTimeNs == st.ModTime().UnixNano() &&
+		f.Decompress == decompress && f.Algorithm == algo && f.Digest != ""
+}
+
+type privateState interface {
+	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
+	SetKey(ctx context.Context, key string, value []byte) diag.Diagnostics
+}
+
+func loadImageFingerprint(ctx context.Context, p privateState) (*imageFingerprint, diag.Diagnostics) {
+	if p == nil {
+		return nil, nil
+	}
+	b, diags := p.GetKey(ctx, imageFingerprintKey)
+	if diags.HasError() || len(b) == 0 {
+		return nil, diags
+	}
+	var f imageFingerprint
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, nil // an unreadable fingerprint only costs a re-hash
+	}
+	return &f, diags
+}
+
+func (f *imageFingerprint) save(ctx context.Context, p privateState) diag.Diagnostics {
+	if p == nil || f == nil {
+		return nil
+	}
+	b, err := json.Marshal(f)
+	if err != nil {
+		return nil
+	}
+	return p.SetKey(ctx, imageFingerprintKey, b)
+}
+
+type imageSourceModel struct {
+	File       types.String `tfsdk:"file"`
+	URL        types.String `tfsdk:"url"`
+	Headers    types.Map    `tfsdk:"headers"`
+	Decompress types.String `tfsdk:"decompress"`
+	Checksum   types.String `tfsdk:"checksum"`
+}
+
+type imageModel struct {
+	ID              types.String      `tfsdk:"id"`
+	Name            types.String      `tfsdk:"name"`
+	DiskFormat      types.String      `tfsdk:"disk_format"`
+	ContainerFormat types.String      `tfsdk:"container_format"`
+	Visibility      types.String      `tfsdk:"visibility"`
+	Protected       types.Bool        `tfsdk:"protected"`
+	Hidden          types.Bool        `tfsdk:"hidden"`
+	MinDiskGB       types.Int64       `tfsdk:"min_disk_gb"`
+	MinRAMMB        types.Int64       `tfsdk:"min_ram_mb"`
+	Tags            types.Set         `tfsdk:"tags"`
+	Properties      types.Map         `tfsdk:"properties"`
+	Deactivated     types.Bool        `tfsdk:"deactivated"`
+	Store           types.String      `tfsdk:"store"`
+	Source          *imageSourceModel `tfsdk:"source"`
+	Timeouts        timeouts.Value    `tfsdk:"timeouts"`
+	Status          types.String      `tfsdk:"status"`
+	Size            types.Int64       `tfsdk:"size"`
+	VirtualSize     types.Int64       `tfsdk:"virtual_size"`
+	Checksum        types.String      `tfsdk:"checksum"`
+	OSHashAlgo      types.String      `tfsdk:"os_hash_algo"`
+	OSHashValue     types.String      `tfsdk:"os_hash_value"`
+	Owner           types.String      `tfsdk:"owner"`
+	Stores          types.List        `tfsdk:"stores"`
+	AllProperties   types.Map         `tfsdk:"all_properties"`
+	CreatedAt       types.String      `tfsdk:"created_at"`
+	UpdatedAt       types.String      `tfsdk:"updated_at"`
+	File            types.String      `tfsdk:"file"`
+	Schema          types.String      `tfsdk:"schema"`
+}

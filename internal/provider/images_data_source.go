@@ -1,0 +1,216 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/glance-provider/terraform-provider-glance/internal/glance"
+)
+
+var _ datasource.DataSourceWithConfigure = &ImagesDataSource{}
+
+func NewImagesDataSource() datasource.DataSource { return &ImagesDataSource{} }
+
+// ImagesDataSource lists images (GET /v2/images, every page).
+type ImagesDataSource struct {
+	meta *providerMeta
+}
+
+// Filter values Glance accepts; each list feeds a validator and a description.
+var (
+	imageFilterVisibilities  = []string{"public", "private", "shared", "community", "all"}
+	imageFilterMemberStatus  = []string{"accepted", "pending", "rejected", "all"}
+	imageFilterStatuses      = []string{"queued", "saving", "uploading", "importing", "active", "deactivated", "killed", "deleted", "pending_delete"}
+	imageListAttrTypesByName = map[string]attr.Type{
+		"id": types.StringType, "name": types.StringType, "status": types.StringType,
+		"disk_format": types.StringType, "container_format": types.StringType, "visibility": types.StringType,
+		"size": types.Int64Type, "virtual_size": types.Int64Type, "checksum": types.StringType,
+		"os_hash_algo": types.StringType, "os_hash_value": types.StringType, "owner": types.StringType,
+		"tags": types.SetType{ElemType: types.StringType}, "stores": types.ListType{ElemType: types.StringType},
+		"properties": types.MapType{ElemType: types.StringType}, "protected": types.BoolType, "hidden": types.BoolType,
+		"min_disk_gb": types.Int64Type, "min_ram_mb": types.Int64Type, "created_at": types.StringType, "updated_at": types.StringType,
+	}
+)
+
+// imageFilterAttributes are the filter arguments glance_image and glance_images share.
+// computed makes them Optional+Computed (glance_image reports the match's values).
+func imageFilterAttributes(computed bool) map[string]schema.Attribute {
+	str := func(desc string, v ...validator.String) schema.StringAttribute {
+		return schema.StringAttribute{Optional: true, Computed: computed, MarkdownDescription: desc, Validators: v}
+	}
+	return map[string]schema.Attribute{
+		"name":       str("Exact image name."),
+		"visibility": str("Only images of this visibility: "+quotedList(imageFilterVisibilities)+". Default: what Glance lists by default (yours, public, shared with you and accepted, community).", stringvalidator.OneOf(imageFilterVisibilities...)),
+		"owner":      str("Only images owned by this project id."),
+		"status":     str("Only images in this status: "+quotedList(imageFilterStatuses)+".", stringvalidator.OneOf(imageFilterStatuses...)),
+		"member_status": schema.StringAttribute{Optional: true, Validators: []validator.String{stringvalidator.OneOf(imageFilterMemberStatus...)},
+			MarkdownDescription: "For images shared with you: only those whose membership is " + quotedList(imageFilterMemberStatus) + ". Glance's default is `accepted`."},
+		"tags": schema.SetAttribute{Optional: true, Computed: computed, ElementType: types.StringType,
+			MarkdownDescription: "Only images that have all of these tags."},
+		"properties": schema.MapAttribute{Optional: true, ElementType: types.StringType,
+			MarkdownDescription: "Only images whose custom properties have these values, such as `{ os_distro = \"ubuntu\" }`."},
+		"size_min": schema.Int64Attribute{Optional: true, MarkdownDescription: "Only images of at least this many bytes."},
+		"size_max": schema.Int64Attribute{Optional: true, MarkdownDescription: "Only images of at most this many bytes."},
+		"hidden": schema.BoolAttribute{Optional: true, Computed: computed,
+			MarkdownDescription: "`true` lists only hidden images (`os_hidden`), which Glance leaves out by default."},
+	}
+}
+
+func (d *ImagesDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_images"
+}
+
+func (d *ImagesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	attrs := imageFilterAttributes(false)
+	attrs["sort"] = schema.StringAttribute{Optional: true,
+		MarkdownDescription: "Sort order as Glance takes it: comma-separated `key:direction`, for example `name:asc,created_at:desc`. Default: newest first."}
+	item := func(desc string, t attr.Type) schema.Attribute {
+		switch t {
+		case types.Int64Type:
+			return schema.Int64Attribute{Computed: true, MarkdownDescription: desc}
+		case types.BoolType:
+			return schema.BoolAttribute{Computed: true, MarkdownDescription: desc}
+		}
+		switch tt := t.(type) {
+		case types.SetType:
+			return schema.SetAttribute{Computed: true, ElementType: tt.ElemType, MarkdownDescription: desc}
+		case types.ListType:
+			return schema.ListAttribute{Computed: true, ElementType: tt.ElemType, MarkdownDescription: desc}
+		case types.MapType:
+			return schema.MapAttribute{Computed: true, ElementType: tt.ElemType, MarkdownDescription: desc}
+		}
+		return schema.StringAttribute{Computed: true, MarkdownDescription: desc}
+	}
+	itemAttrs := map[string]schema.Attribute{}
+	for name, t := range imageListAttrTypesByName {
+		itemAttrs[name] = item("The image's `"+name+"`, as for the `glance_image` resource.", t)
+	}
+	attrs["images"] = schema.ListNestedAttribute{Computed: true, NestedObject: schema.NestedAttributeObject{Attributes: itemAttrs},
+		MarkdownDescription: "Every matching image, across all pages, in the requested order."}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Lists images that match all the given filters (`GET /v2/images`), following every page. " +
+			"The Glance v2 fields of the removed v1 API (checksum, size, status, owner, timestamps, `pf9_*` properties) are all here.",
+		Attributes: attrs,
+	}
+}
+
+func (d *ImagesDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.meta = metaFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (d *ImagesDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var m imagesModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() || !d.meta.ready(&resp.Diagnostics) {
+		return
+	}
+	opts, diags := expandImageFilters(ctx, m.imageFilterModel)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	opts.Sort = m.Sort.ValueString()
+	images, err := d.meta.client.ListImages(ctx, opts)
+	if err != nil {
+		resp.Diagnostics.AddError("Error Listing Images", "Could not list images: "+err.Error())
+		return
+	}
+	m.Images = flattenImageList(images)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// expandImageFilters maps the filter arguments to list options.
+func expandImageFilters(ctx context.Context, f imageFilterModel) (glance.ListImagesOptions, diag.Diagnostics) {
+	var diags diag.Diagnostics
+	o := glance.ListImagesOptions{
+		Name: f.Name.ValueString(), Visibility: f.Visibility.ValueString(), Owner: f.Owner.ValueString(),
+		Status: f.Status.ValueString(), MemberStatus: f.MemberStatus.ValueString(),
+	}
+	if !f.Tags.IsNull() && !f.Tags.IsUnknown() {
+		diags.Append(f.Tags.ElementsAs(ctx, &o.Tags, false)...)
+	}
+	if !f.Properties.IsNull() && !f.Properties.IsUnknown() {
+		diags.Append(f.Properties.ElementsAs(ctx, &o.Properties, false)...)
+	}
+	if !f.SizeMin.IsNull() {
+		v := f.SizeMin.ValueInt64()
+		o.SizeMin = &v
+	}
+	if !f.SizeMax.IsNull() {
+		v := f.SizeMax.ValueInt64()
+		o.SizeMax = &v
+	}
+	if !f.Hidden.IsNull() && !f.Hidden.IsUnknown() {
+		v := f.Hidden.ValueBool()
+		o.Hidden = &v
+	}
+	return o, diags
+}
+
+func stringList(items []string) types.List {
+	v := make([]attr.Value, 0, len(items))
+	for _, s := range items {
+		v = append(v, types.StringValue(s))
+	}
+	return types.ListValueMust(types.StringType, v)
+}
+
+func stringSet(items []string) types.Set {
+	v := make([]attr.Value, 0, len(items))
+	for _, s := range items {
+		v = append(v, types.StringValue(s))
+	}
+	return types.SetValueMust(types.StringType, v)
+}
+
+func stringMap(m map[string]string) types.Map {
+	v := make(map[string]attr.Value, len(m))
+	for k, s := range m {
+		v[k] = types.StringValue(s)
+	}
+	return types.MapValueMust(types.StringType, v)
+}
+
+func flattenImageList(images []glance.Image) types.List {
+	objType := types.ObjectType{AttrTypes: imageListAttrTypesByName}
+	elems := make([]attr.Value, 0, len(images))
+	for _, img := range images {
+		elems = append(elems, types.ObjectValueMust(imageListAttrTypesByName, map[string]attr.Value{
+			"id": types.StringValue(img.ID), "name": types.StringValue(img.Name), "status": types.StringValue(img.Status),
+			"disk_format": types.StringValue(img.DiskFormat), "container_format": types.StringValue(img.ContainerFormat),
+			"visibility": types.StringValue(img.Visibility), "size": types.Int64Value(img.Size), "virtual_size": types.Int64Value(img.VirtualSize),
+			"checksum": types.StringValue(img.Checksum), "os_hash_algo": types.StringValue(img.OSHashAlgo), "os_hash_value": types.StringValue(img.OSHashValue),
+			"owner": types.StringValue(img.Owner), "tags": stringSet(img.Tags), "stores": stringList(img.Stores),
+			"properties": stringMap(img.Properties), "protected": types.BoolValue(img.Protected), "hidden": types.BoolValue(img.Hidden),
+			"min_disk_gb": types.Int64Value(img.MinDisk), "min_ram_mb": types.Int64Value(img.MinRAM),
+			"created_at": types.StringValue(img.CreatedAt), "updated_at": types.StringValue(img.UpdatedAt),
+		}))
+	}
+	return types.ListValueMust(objType, elems)
+}
+
+type imageFilterModel struct {
+	Name         types.String `tfsdk:"name"`
+	Visibility   types.String `tfsdk:"visibility"`
+	Owner        types.String `tfsdk:"owner"`
+	Status       types.String `tfsdk:"status"`
+	MemberStatus types.String `tfsdk:"member_status"`
+	Tags         types.Set    `tfsdk:"tags"`
+	Properties   types.Map    `tfsdk:"properties"`
+	SizeMin      types.Int64  `tfsdk:"size_min"`
+	SizeMax      types.Int64  `tfsdk:"size_max"`
+	Hidden       types.Bool   `tfsdk:"hidden"`
+}
+
+type imagesModel struct {
+	imageFilterModel
+	Sort   types.String `tfsdk:"sort"`
+	Images types.List   `tfsdk:"images"`
+}
