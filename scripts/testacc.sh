@@ -10,10 +10,21 @@ set -a
 . "$env_file"
 set +a
 cd "$(dirname "$0")/.."
-# Tests run the real terraform CLI; give it a CLI config of our own (no registry needed:
-# the provider is served in-process).
+# Tests run the real terraform CLI with a CLI config of our own (no registry). Most tests serve
+# the provider in-process; tests with several provider configurations of different
+# credentials need one provider process per configuration, as in real use, so they run the
+# binary built here through dev_overrides (acctest.ExternalProvider).
+mkdir -p "$GLANCE_ENV_DIR/bin"
+go build -o "$GLANCE_ENV_DIR/bin/terraform-provider-glance" .
 export TF_CLI_CONFIG_FILE=$GLANCE_ENV_DIR/acctest.tfrc
-: >"$TF_CLI_CONFIG_FILE"
+cat >"$TF_CLI_CONFIG_FILE" <<CFG
+provider_installation {
+  dev_overrides {
+    "glance-provider/glance" = "$GLANCE_ENV_DIR/bin"
+  }
+  direct {}
+}
+CFG
 export TF_ACC=1 TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1
 log=$GLANCE_ENV_DIR/logs/testacc.log
 mkdir -p "$(dirname "$log")"

@@ -172,3 +172,17 @@ func WebFile(t *testing.T, name string, content []byte) string {
 	t.Cleanup(func() { _ = os.Remove(p) })
 	return strings.TrimRight(Env(t, "GLANCE_ACC_WEB_URL"), "/") + "/" + name
 }
+
+// ExternalProvider is the terraform block for tests that run the provider binary (built by
+// scripts/testacc.sh and found through dev_overrides) instead of serving it in-process. Such
+// tests set no provider factories. They are needed when a configuration has several
+// provider blocks with different credentials: an in-process provider is one server shared
+// by all of them, while terraform runs one process per provider configuration in real use.
+const ExternalProvider = `terraform {
+  required_providers {
+    glance = {
+      source = "glance-provider/glance"
+    }
+  }
+}
+`

@@ -724,7 +724,9 @@ func expandImageCreate(ctx context.Context, m imageModel) (glance.CreateImageReq
 func imagePatchOps(ctx context.Context, state, plan imageModel) ([]glance.PatchOp, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	var ops []glance.PatchOp
-	replace := func(field string, v any) { ops = append(ops, glance.PatchOp{Op: "replace", Path: "/" + field, Value: v}) }
+	replace := func(field string, v any) {
+		ops = append(ops, glance.PatchOp{Op: "replace", Path: "/" + field, Value: v})
+	}
 	if !plan.Name.Equal(state.Name) {
 		replace("name", plan.Name.ValueString())
 	}

@@ -181,7 +181,12 @@ func anyUnknown(m providerModel) bool {
 }
 
 func (p *GlanceProvider) Resources(_ context.Context) []func() resource.Resource {
-	return []func() resource.Resource{}
+	return []func() resource.Resource{
+		NewImageResource,
+		NewImageImportResource,
+		NewImageMemberResource,
+		NewImageMemberStatusResource,
+	}
 }
 
 func (p *GlanceProvider) DataSources(_ context.Context) []func() datasource.DataSource {
@@ -189,6 +194,8 @@ func (p *GlanceProvider) DataSources(_ context.Context) []func() datasource.Data
 		NewStoresDataSource,
 		NewUsageDataSource,
 		NewImportMethodsDataSource,
+		NewImageDataSource,
+		NewImagesDataSource,
 	}
 }
 
