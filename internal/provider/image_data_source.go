@@ -6,18 +6,18 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/glance-provider/terraform-provider-glance/internal/glance"
 )
 
 var (
-	_ datasource.DataSourceWithConfigure        = &ImageDataSource{}
-	_ datasource.DataSourceWithConfigValidators = &ImageDataSource{}
+	_ datasource.DataSourceWithConfigure = &ImageDataSource{}
 )
 
 func NewImageDataSource() datasource.DataSource { return &ImageDataSource{} }
@@ -39,8 +39,13 @@ func (d *ImageDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 	computedInt := func(desc string) schema.Attribute {
 		return schema.Int64Attribute{Computed: true, MarkdownDescription: desc}
 	}
+	filters := []path.Expression{}
+	for _, k := range []string{"name", "visibility", "owner", "status", "member_status", "tags", "properties", "size_min", "size_max", "hidden", "most_recent"} {
+		filters = append(filters, path.MatchRoot(k))
+	}
 	attrs["id"] = schema.StringAttribute{Optional: true, Computed: true,
-		MarkdownDescription: "Image UUID. With `id`, the other filters are not allowed."}
+		MarkdownDescription: "Image UUID. With `id`, the other filters are not allowed.",
+		Validators:          []validator.String{stringvalidator.ConflictsWith(filters...)}}
 	attrs["most_recent"] = schema.BoolAttribute{Optional: true,
 		MarkdownDescription: "When several images match, take the most recently created one instead of failing. Default: `false`."}
 	attrs["disk_format"] = computedStr("Disk format.")
@@ -63,16 +68,6 @@ func (d *ImageDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Finds one image, by `id` or by filters. No match, or more than one without `most_recent`, is an error that lists what matched.",
 		Attributes:          attrs,
-	}
-}
-
-func (d *ImageDataSource) ConfigValidators(context.Context) []datasource.ConfigValidator {
-	others := []path.Expression{}
-	for _, k := range []string{"name", "visibility", "owner", "status", "member_status", "tags", "properties", "size_min", "size_max", "hidden", "most_recent"} {
-		others = append(others, path.MatchRoot(k))
-	}
-	return []datasource.ConfigValidator{
-		datasourcevalidator.Conflicting(append([]path.Expression{path.MatchRoot("id")}, others...)...),
 	}
 }
 

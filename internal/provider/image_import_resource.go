@@ -292,8 +292,8 @@ func (r *ImageImportResource) Create(ctx context.Context, req resource.CreateReq
 				"\n\nThe import was not saved to the state: the next apply tries again.")
 			return
 		}
+		imageImportWarnFailed(&resp.Diagnostics, id, after, req2)
 	}
-	imageImportWarnFailed(&resp.Diagnostics, id, after, req2)
 
 	if method == glance.MethodGlanceDirect {
 		if !imageImportVerifyStaged(&resp.Diagnostics, id, after, staged) {
@@ -410,74 +410,6 @@ func (r *ImageImportResource) Update(ctx context.Context, req resource.UpdateReq
 	plan.ID = types.StringValue(id)
 	imageImportFlatten(&plan, img, copied)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
-}
-
-// updateCopies brings a copy-image import's stores in line with the plan: copy to added stores
-// first, then delete the copies this resource made in stores that were removed. It returns the
-// image afterwards and the copies this resource now owns, or a nil image after an error.
-func (r *ImageImportResource) updateCopies(ctx context.Context, diags *diag.Diagnostics, plan, state imageImportModel, img *glance.Image, copied []string) (*glance.Image, []string) {
-	c := r.meta.client
-	id := plan.ImageID.ValueString()
-	if img.Status != glance.StatusActive {
-		diags.AddError("Image Not Active", fmt.Sprintf("Image %s is %s; Glance copies only active images. Apply again once it is active.", id, img.Status))
-		return nil, nil
-	}
-	req := imageImportRequest(ctx, plan)
-	if !req.AllStores {
-		req.Stores = imageImportMinus(req.Stores, img.Stores)
-	}
-	if req.AllStores || len(req.Stores) > 0 {
-		after, err := c.RunImport(ctx, id, req)
-		if err != nil {
-			diags.AddError("Error Copying Image Data", imageImportFailureDetail(id, plan, err)+
-				"\n\nThe stores that were not copied stay in the plan; the next apply tries again.")
-			return nil, nil
-		}
-		imageImportWarnFailed(diags, id, after, req)
-		copied = imageImportUnion(copied, imageImportMinus(after.Stores, img.Stores))
-		img = after
-	}
-
-	// Remove what is no longer wanted, but only copies this resource made.
-	if !plan.AllStores.ValueBool() {
-		wanted := imageImportStrings(plan.Stores)
-		for _, s := range imageImportMinus(copied, wanted) {
-			if !slices.Contains(img.Stores, s) {
-				copied = imageImportMinus(copied, []string{s})
-				continue
-			}
-			if len(img.Stores) < 2 {
-				diags.AddWarning("Last Copy Kept", fmt.Sprintf("Store %s holds the only copy of image %s's data, so it was not deleted from there.", s, id))
-				copied = imageImportMinus(copied, []string{s})
-				continue
-			}
-			tflog.Info(ctx, "Deleting the image's copy from a store removed from stores", map[string]any{"store": s})
-			if err := c.DeleteFromStore(ctx, s, id); err != nil {
-				diags.AddAttributeError(path.Root("stores"), "Error Deleting Image Copy",
-					fmt.Sprintf("Could not delete image %s's data from store %s (DELETE /v2/stores/%s/%s): %s%s", id, s, s, id, err, imageImportAdminHint(err)))
-				return nil, nil
-			}
-			copied = imageImportMinus(copied, []string{s})
-			img.Stores = imageImportMinus(img.Stores, []string{s})
-		}
-		var kept []string
-		for _, s := range imageImportMinus(imageImportStrings(state.Stores), wanted) {
-			if !slices.Contains(copied, s) && slices.Contains(img.Stores, s) {
-				kept = append(kept, s)
-			}
-		}
-		if len(kept) > 0 {
-			diags.AddAttributeWarning(path.Root("stores"), "Store Data Left in Place",
-				fmt.Sprintf("Image %s's data stays in %s: this resource did not copy it there (the store held it before, or the resource was imported), "+
-					"so removing the store from stores does not delete it.", id, strings.Join(kept, ", ")))
-		}
-	}
-	fresh, err := c.GetImage(ctx, id)
-	if err != nil {
-		diags.Append(imageImportReadError(id, err))
-		return nil, nil
-	}
-	return fresh, imageImportIntersect(copied, fresh.Stores)
 }
 
 func (r *ImageImportResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -767,6 +699,74 @@ func imageImportReplacePaths(state, plan imageImportModel) path.Paths {
 	return paths
 }
 
+// updateCopies brings a copy-image import's stores in line with the plan: copy to added stores
+// first, then delete the copies this resource made in stores that were removed. It returns the
+// image afterwards and the copies this resource now owns, or a nil image after an error.
+func (r *ImageImportResource) updateCopies(ctx context.Context, diags *diag.Diagnostics, plan, state imageImportModel, img *glance.Image, copied []string) (*glance.Image, []string) {
+	c := r.meta.client
+	id := plan.ImageID.ValueString()
+	if img.Status != glance.StatusActive {
+		diags.AddError("Image Not Active", fmt.Sprintf("Image %s is %s; Glance copies only active images. Apply again once it is active.", id, img.Status))
+		return nil, nil
+	}
+	req := imageImportRequest(ctx, plan)
+	if !req.AllStores {
+		req.Stores = imageImportMinus(req.Stores, img.Stores)
+	}
+	if req.AllStores || len(req.Stores) > 0 {
+		after, err := c.RunImport(ctx, id, req)
+		if err != nil {
+			diags.AddError("Error Copying Image Data", imageImportFailureDetail(id, plan, err)+
+				"\n\nThe stores that were not copied stay in the plan; the next apply tries again.")
+			return nil, nil
+		}
+		imageImportWarnFailed(diags, id, after, req)
+		copied = imageImportUnion(copied, imageImportMinus(after.Stores, img.Stores))
+		img = after
+	}
+
+	// Remove what is no longer wanted, but only copies this resource made.
+	if !plan.AllStores.ValueBool() {
+		wanted := imageImportStrings(plan.Stores)
+		for _, s := range imageImportMinus(copied, wanted) {
+			if !slices.Contains(img.Stores, s) {
+				copied = imageImportMinus(copied, []string{s})
+				continue
+			}
+			if len(img.Stores) < 2 {
+				diags.AddWarning("Last Copy Kept", fmt.Sprintf("Store %s holds the only copy of image %s's data, so it was not deleted from there.", s, id))
+				copied = imageImportMinus(copied, []string{s})
+				continue
+			}
+			tflog.Info(ctx, "Deleting the image's copy from a store removed from stores", map[string]any{"store": s})
+			if err := c.DeleteFromStore(ctx, s, id); err != nil {
+				diags.AddAttributeError(path.Root("stores"), "Error Deleting Image Copy",
+					fmt.Sprintf("Could not delete image %s's data from store %s (DELETE /v2/stores/%s/%s): %s%s", id, s, s, id, err, imageImportAdminHint(err)))
+				return nil, nil
+			}
+			copied = imageImportMinus(copied, []string{s})
+			img.Stores = imageImportMinus(img.Stores, []string{s})
+		}
+		var kept []string
+		for _, s := range imageImportMinus(imageImportStrings(state.Stores), wanted) {
+			if !slices.Contains(copied, s) && slices.Contains(img.Stores, s) {
+				kept = append(kept, s)
+			}
+		}
+		if len(kept) > 0 {
+			diags.AddAttributeWarning(path.Root("stores"), "Store Data Left in Place",
+				fmt.Sprintf("Image %s's data stays in %s: this resource did not copy it there (the store held it before, or the resource was imported), "+
+					"so removing the store from stores does not delete it.", id, strings.Join(kept, ", ")))
+		}
+	}
+	fresh, err := c.GetImage(ctx, id)
+	if err != nil {
+		diags.Append(imageImportReadError(id, err))
+		return nil, nil
+	}
+	return fresh, imageImportIntersect(copied, fresh.Stores)
+}
+
 // imageImportPrecondition checks that the image is in a status the method can work with.
 func imageImportPrecondition(method string, img *glance.Image) diag.Diagnostic {
 	id := img.ID
@@ -833,8 +833,13 @@ func imageImportFlatten(m *imageImportModel, img *glance.Image, copied []string)
 
 // imageImportWarnFailed warns about target stores that failed when partial success was allowed.
 func imageImportWarnFailed(diags *diag.Diagnostics, id string, img *glance.Image, req glance.ImportRequest) {
-	failed := img.FailedImport
-	if len(req.Stores) > 0 {
+	// Only the stores this import targeted: os_glance_failed_import may still list stores of
+	// an earlier attempt. An import into the default store alone cannot partly fail.
+	var failed []string
+	switch {
+	case req.AllStores:
+		failed = img.FailedImport
+	case len(req.Stores) > 0:
 		failed = imageImportIntersect(img.FailedImport, req.Stores)
 	}
 	if len(failed) == 0 {

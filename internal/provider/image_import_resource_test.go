@@ -409,6 +409,28 @@ func TestImageImportVerify(t *testing.T) {
 	}
 }
 
+func TestImageImportWarnFailed(t *testing.T) {
+	img := &glance.Image{ID: "i", Stores: []string{"fast"}, FailedImport: []string{"slow", "old"}}
+	for name, tc := range map[string]struct {
+		req  glance.ImportRequest
+		want string // "" = no warning
+	}{
+		"named stores":              {glance.ImportRequest{Method: glance.ImportMethod{Name: "web-download"}, Stores: []string{"fast", "slow"}}, "failed in slow"},
+		"all stores":                {glance.ImportRequest{Method: glance.ImportMethod{Name: "web-download"}, AllStores: true}, "failed in slow, old"},
+		"default store: stale only": {glance.ImportRequest{Method: glance.ImportMethod{Name: "web-download"}}, ""},
+		"other stores: stale only":  {glance.ImportRequest{Method: glance.ImportMethod{Name: "copy-image"}, Stores: []string{"fast"}}, ""},
+	} {
+		var diags diag.Diagnostics
+		imageImportWarnFailed(&diags, "i", img, tc.req)
+		switch {
+		case tc.want == "" && len(diags) != 0:
+			t.Errorf("%s: unexpected %v", name, diags)
+		case tc.want != "" && (len(diags.Warnings()) != 1 || !strings.Contains(diags.Warnings()[0].Detail(), tc.want)):
+			t.Errorf("%s: want a warning with %q, got %v", name, tc.want, diags)
+		}
+	}
+}
+
 func TestImageImportSetHelpers(t *testing.T) {
 	if got := imageImportMinus([]string{"a", "b", "c"}, []string{"b"}); strings.Join(got, ",") != "a,c" {
 		t.Errorf("minus = %v", got)
