@@ -126,7 +126,7 @@ output "uploaded_image" {
 output "web_download_image" {
   value = {
     id     = glance_image.downloaded.id
-    stores = glance_image_import.downloaded.stores
+    stores = glance_image_import.downloaded.image_stores
   }
 }
 

@@ -1,0 +1,5 @@
+//go:build !race
+
+package glance
+
+const raceEnabled = false

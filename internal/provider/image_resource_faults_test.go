@@ -1,0 +1,163 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/glance-provider/terraform-provider-glance/internal/acctest"
+	"github.com/glance-provider/terraform-provider-glance/internal/glance"
+)
+
+// faultConfig points the provider at a fault-injecting proxy in front of the real Glance.
+func faultConfig(proxy *acctest.FaultProxy, name, file string) string {
+	return fmt.Sprintf(`provider "glance" {
+  endpoint    = %q
+  max_retries = 3
+}
+`, proxy.URL()) + imageConfig(name, fileSource(file))
+}
+
+// testAccCheckNoImageNamed fails when Glance holds an image of that name: a failed apply must
+// not leave one behind.
+func testAccCheckNoImageNamed(t *testing.T, name string) {
+	t.Helper()
+	imgs, err := acctest.Client(t, acctest.Admin).ListImages(context.Background(), glance.ListImagesOptions{Name: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, img := range imgs {
+		t.Errorf("image %s (%s, status %s) was left behind", img.ID, img.Name, img.Status)
+	}
+}
+
+// TestAccImage_faultsRecovered injects one fault per case; each apply must succeed through a
+// bounded retry and leave an active image whose bytes are the file's.
+func TestAccImage_faultsRecovered(t *testing.T) {
+	cases := map[string]struct {
+		inject      func(p *acctest.FaultProxy)
+		wantUploads int64
+	}{
+		"connection reset mid-upload": {func(p *acctest.FaultProxy) { p.ResetAfter(acctest.KindUpload, 512<<10, 1) }, 2},
+		"503 on create":               {func(p *acctest.FaultProxy) { p.FailWith(acctest.KindCreate, http.StatusServiceUnavailable, 2) }, 1},
+		"503 on upload":               {func(p *acctest.FaultProxy) { p.FailWith(acctest.KindUpload, http.StatusServiceUnavailable, 1) }, 2},
+		"expired token on upload":     {func(p *acctest.FaultProxy) { p.ExpireTokenOnce(acctest.KindUpload) }, 2},
+		"answer lost after upload":    {func(p *acctest.FaultProxy) { p.DropAfterResponse(acctest.KindUpload, 1) }, 1},
+		"slow answers":                {func(p *acctest.FaultProxy) { p.Delay(acctest.KindAny, 300*time.Millisecond, 5) }, 1},
+	}
+	for label, tc := range cases {
+		t.Run(label, func(t *testing.T) {
+			proxy := acctest.NewFaultProxy(t, "")
+			name := acctest.RandomName("fault")
+			file, sum := acctest.WriteRandomFile(t, "", 2<<20)
+			resource.ParallelTest(t, resource.TestCase{
+				PreCheck:                 func() { acctest.PreCheck(t); tc.inject(proxy) },
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				CheckDestroy:             testAccCheckImageDestroyed(t),
+				Steps: []resource.TestStep{{
+					Config: faultConfig(proxy, name, file),
+					Check: resource.ComposeTestCheckFunc(testAccCheckImageData(t, testImageAddr, sum), func(*terraform.State) error {
+						// A lost answer must be verified, not answered with a second upload.
+						if got := proxy.Count(acctest.KindUpload); got != tc.wantUploads {
+							return fmt.Errorf("%d upload requests, want %d", got, tc.wantUploads)
+						}
+						return nil
+					}),
+					ConfigStateChecks: []statecheck.StateCheck{
+						statecheck.ExpectKnownValue(testImageAddr, tfjsonpath.New("status"), knownvalue.StringExact("active")),
+						statecheck.ExpectKnownValue(testImageAddr, tfjsonpath.New("os_hash_value"), knownvalue.StringExact(sum)),
+					},
+				}},
+			})
+		})
+	}
+}
+
+// TestAccImage_faultsPersistent: faults that outlast the retries fail the apply with a clear
+// error, and no image is left in Glance.
+func TestAccImage_faultsPersistent(t *testing.T) {
+	cases := map[string]struct {
+		inject func(p *acctest.FaultProxy)
+		want   string
+	}{
+		"upload always 503":   {func(p *acctest.FaultProxy) { p.FailWith(acctest.KindUpload, http.StatusServiceUnavailable, 0) }, `(?s)Error Uploading Image Data.*HTTP 503.*image\s+was\s+deleted`},
+		"upload always reset": {func(p *acctest.FaultProxy) { p.ResetAfter(acctest.KindUpload, 256<<10, 0) }, `(?s)Error Uploading Image Data.*image\s+was\s+deleted`},
+	}
+	for label, tc := range cases {
+		t.Run(label, func(t *testing.T) {
+			proxy := acctest.NewFaultProxy(t, "")
+			name := acctest.RandomName("fault-fatal")
+			file, _ := acctest.WriteRandomFile(t, "", 1<<20)
+			resource.ParallelTest(t, resource.TestCase{
+				PreCheck:                 func() { acctest.PreCheck(t); tc.inject(proxy) },
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				CheckDestroy:             testAccCheckImageDestroyed(t),
+				Steps:                    []resource.TestStep{{Config: faultConfig(proxy, name, file), ExpectError: regexp.MustCompile(tc.want)}},
+			})
+			testAccCheckNoImageNamed(t, name)
+			if n := proxy.Count(acctest.KindUpload); n != 4 {
+				t.Errorf("%d upload attempts, want 4 (1 + max_retries 3)", n)
+			}
+		})
+	}
+}
+
+// TestAccProvider_secretsNotLogged runs an apply with TF_LOG=trace and checks that neither the
+// password, a Keystone token, nor a source.url header reaches the log or the state.
+func TestAccProvider_secretsNotLogged(t *testing.T) {
+	acctest.PreCheck(t)
+	logFile := filepath.Join(t.TempDir(), "trace.log")
+	t.Setenv("TF_LOG", "TRACE")
+	t.Setenv("TF_ACC_LOG_PATH", logFile)
+	name := acctest.RandomName("secrets")
+	const headerSecret = "header-secret-4711"
+	u := acctest.WebFile(t, name+".img", []byte(strings.Repeat("x", 4096)))
+	var stateDump string
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             testAccCheckImageDestroyed(t),
+		Steps: []resource.TestStep{{
+			Config: imageConfig(name, fmt.Sprintf(`source = {
+    url     = %q
+    headers = { Authorization = "Bearer %s" }
+  }`, u, headerSecret)),
+			Check: func(s *terraform.State) error {
+				stateDump = s.String()
+				return nil
+			},
+		}},
+	})
+	logBytes, err := os.ReadFile(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logText := string(logBytes)
+	if len(logText) < 1000 || !strings.Contains(logText, "Glance request") {
+		t.Fatalf("the trace log has %d bytes and no provider request logs: the check would prove nothing", len(logText))
+	}
+	secrets := map[string]string{"password": acctest.Env(t, "OS_PASSWORD"), "url header": headerSecret}
+	for what, secret := range secrets {
+		if strings.Contains(logText, secret) {
+			t.Errorf("the %s appears in the TF_LOG=trace output", what)
+		}
+		if strings.Contains(stateDump, secret) {
+			t.Errorf("the %s appears in the state", what)
+		}
+	}
+	// Fernet tokens start with gAAAAA; none may be logged.
+	if regexp.MustCompile(`gAAAAA[A-Za-z0-9_-]{20,}`).MatchString(logText) {
+		t.Error("a Keystone token appears in the TF_LOG=trace output")
+	}
+}
