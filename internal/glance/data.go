@@ -54,7 +54,7 @@ func (c *Client) transfer(ctx context.Context, kind, imageID string, src Source,
 				return nil, fmt.Errorf("%w; re-authenticating failed: %v", err, rerr)
 			}
 		}
-		img, gerr := c.GetImage(ctx, imageID)
+		img, gerr := c.settledImage(ctx, imageID)
 		if gerr != nil {
 			return nil, fmt.Errorf("%w; checking the image before a retry failed: %v", err, gerr)
 		}
@@ -81,6 +81,19 @@ func (c *Client) transfer(ctx context.Context, kind, imageID string, src Source,
 	}
 }
 
+// settledImage waits (a bounded time) while Glance is still busy with an aborted transfer:
+// after a broken connection it may show the image as "saving" for a moment before putting it
+// back to "queued", and a retry sent meanwhile would be refused with a 409.
+func (c *Client) settledImage(ctx context.Context, imageID string) (*Image, error) {
+	wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	img, err := c.WaitForImage(wctx, imageID, func(img *Image) (bool, error) { return img.Status != StatusSaving, nil })
+	if err != nil && img != nil && ctx.Err() == nil {
+		return img, nil // still saving after a minute: let the caller decide with what it saw
+	}
+	return img, err
+}
+
 // retryableTransferError reports failures a re-sent body may fix.
 func retryableTransferError(err error) bool {
 	var pe *permanentError
@@ -93,7 +106,8 @@ func retryableTransferError(err error) bool {
 	}
 	var ge *Error
 	if errors.As(err, &ge) {
-		return ge.StatusCode == http.StatusUnauthorized || retryableStatus(ge.StatusCode)
+		// 409: Glance still finishing an aborted attempt; the retry checks the status first.
+		return ge.StatusCode == http.StatusUnauthorized || ge.StatusCode == http.StatusConflict || retryableStatus(ge.StatusCode)
 	}
 	return retryableNetError(err)
 }

@@ -5,7 +5,7 @@ import (
 	"net/http"
 )
 
-// Member is one project an image is shared with.
+// Member is one project an image is shared with (GET /v2/images/{id}/members/{member}).
 type Member struct {
 	ImageID   string `json:"image_id"`
 	MemberID  string `json:"member_id"`
@@ -15,7 +15,7 @@ type Member struct {
 	Schema    string `json:"schema"`
 }
 
-// Member statuses a consumer can set.
+// Member statuses. A new membership is pending; only the member project can change it.
 const (
 	MemberAccepted = "accepted"
 	MemberRejected = "rejected"
@@ -30,9 +30,10 @@ func memberPath(imageID, memberID string) string {
 	return p
 }
 
-// CreateMember shares an image with a project (owner side). The image must have visibility
-// "shared". A 409 after a retried request means our first attempt succeeded: the member is
-// read back.
+// CreateMember shares an image with a project (owner side). Glance answers 403 when the image's
+// visibility is not "shared" or the caller is not the owner, and 409 when the project is already
+// a member. A 409 after a retried request means our first attempt succeeded and only its answer
+// was lost: the member is read back instead.
 func (c *Client) CreateMember(ctx context.Context, imageID, memberID string) (*Member, error) {
 	var m Member
 	attempts := 0
@@ -47,7 +48,9 @@ func (c *Client) CreateMember(ctx context.Context, imageID, memberID string) (*M
 	return &m, nil
 }
 
-// GetMember reads one membership (owner or member project).
+// GetMember reads one membership; the owner and the member project may. Glance answers 404
+// when the membership does not exist, when the image is not visible to the caller, and when
+// the image's visibility is no longer "shared" ("Only shared images have members.").
 func (c *Client) GetMember(ctx context.Context, imageID, memberID string) (*Member, error) {
 	var m Member
 	if _, err := c.doJSON(ctx, call{method: http.MethodGet, path: memberPath(imageID, memberID), idempotent: true, out: &m}); err != nil {
@@ -56,7 +59,7 @@ func (c *Client) GetMember(ctx context.Context, imageID, memberID string) (*Memb
 	return &m, nil
 }
 
-// ListMembers lists an image's members (owner side).
+// ListMembers lists an image's members (owner side; 403 when the image is not "shared").
 func (c *Client) ListMembers(ctx context.Context, imageID string) ([]Member, error) {
 	var out struct {
 		Members []Member `json:"members"`
@@ -67,7 +70,8 @@ func (c *Client) ListMembers(ctx context.Context, imageID string) ([]Member, err
 	return out.Members, nil
 }
 
-// UpdateMemberStatus accepts, rejects or resets a membership; only the member project may.
+// UpdateMemberStatus accepts, rejects or resets a membership. Only the member project may: the
+// owner gets 403, a project that is not a member 404.
 func (c *Client) UpdateMemberStatus(ctx context.Context, imageID, memberID, status string) (*Member, error) {
 	var m Member
 	_, err := c.doJSON(ctx, call{method: http.MethodPut, path: memberPath(imageID, memberID), body: map[string]string{"status": status}, idempotent: true, out: &m})
@@ -78,7 +82,8 @@ func (c *Client) UpdateMemberStatus(ctx context.Context, imageID, memberID, stat
 }
 
 // DeleteMember stops sharing an image with a project (owner side); a membership that is
-// already gone is not an error.
+// already gone is not an error. Glance answers 403 to anyone but the owner, and to the owner
+// too while the image's visibility is not "shared".
 func (c *Client) DeleteMember(ctx context.Context, imageID, memberID string) error {
 	_, err := c.doJSON(ctx, call{method: http.MethodDelete, path: memberPath(imageID, memberID), idempotent: true})
 	if IsNotFound(err) {
