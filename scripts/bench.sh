@@ -88,7 +88,12 @@ tf_apply() {
 }
 tf_destroy() { (cd "$1" && terraform destroy -auto-approve -input=false >/dev/null 2>&1); }
 
-provider_block='provider "glance" {
+provider_block='terraform {
+  required_providers {
+    glance = { source = "glance-provider/glance" }
+  }
+}
+provider "glance" {
   endpoint = "'"$GL"'"
 }'
 

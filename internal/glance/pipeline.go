@@ -147,8 +147,8 @@ func sniffCompression(b []byte) string {
 // chunkSize is the unit the pipeline reads and hashes in; queueDepth chunks may wait for
 // each hasher, so memory stays under (queueDepth+2) * chunkSize per algorithm.
 const (
-	chunkSize  = 1 << 20
-	queueDepth = 4
+	chunkSize  = 256 << 10
+	queueDepth = 8
 )
 
 var chunkPool = sync.Pool{New: func() any { return &chunk{buf: make([]byte, chunkSize)} }}
@@ -225,6 +225,38 @@ func (h *hashingReader) Read(p []byte) (int, error) {
 	n := copy(p, h.cur.buf[h.off:h.cur.n])
 	h.off += n
 	return n, nil
+}
+
+// WriteTo hands whole chunks to w (the HTTP transport, through io.Copy), saving the copy
+// into a caller's buffer that Read needs.
+func (h *hashingReader) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	for {
+		if h.cur == nil || h.off == h.cur.n {
+			if h.cur != nil {
+				h.cur.release()
+				h.cur = nil
+			}
+			if h.err != nil {
+				return total, h.err
+			}
+			if h.eof {
+				return total, nil
+			}
+			if err := h.fill(); err != nil && h.cur == nil {
+				if errors.Is(err, io.EOF) {
+					return total, nil
+				}
+				return total, err
+			}
+		}
+		n, err := w.Write(h.cur.buf[h.off:h.cur.n])
+		h.off += n
+		total += int64(n)
+		if err != nil {
+			return total, err
+		}
+	}
 }
 
 // fill reads the next chunk and dispatches it to the hashers.

@@ -248,18 +248,12 @@ func (r *ImageResource) Create(ctx context.Context, req resource.CreateRequest, 
 	if plan.Source != nil {
 		var headers map[string]string
 		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("source").AtName("headers"), &headers)...)
-		res, fp, summary, detail := r.upload(ctx, img.ID, plan, headers)
+		uploaded, fp, summary, detail := r.upload(ctx, img.ID, plan, headers)
 		if summary != "" {
 			fail(summary, detail)
 			return
 		}
-		fingerprint = fp
-		img, err = client.GetImage(ctx, img.ID)
-		if err != nil {
-			fail("Error Reading Image", imageAPIErrorDetail("reading image "+createReq.ID+" after its upload", err))
-			return
-		}
-		_ = res
+		img, fingerprint = uploaded, fp
 	}
 	if plan.Deactivated.ValueBool() {
 		if img.Status != glance.StatusActive {
@@ -283,9 +277,10 @@ func (r *ImageResource) Create(ctx context.Context, req resource.CreateRequest, 
 	}
 }
 
-// upload streams the source into the image, waits for active and verifies the digests. On
-// failure it returns a diagnostic summary and detail (the caller deletes the image).
-func (r *ImageResource) upload(ctx context.Context, id string, plan imageModel, headers map[string]string) (*glance.TransferResult, *imageFingerprint, string, string) {
+// upload streams the source into the image, waits for active and verifies the digests; it
+// returns the active image. On failure it returns a diagnostic summary and detail (the caller
+// deletes the image).
+func (r *ImageResource) upload(ctx context.Context, id string, plan imageModel, headers map[string]string) (*glance.Image, *imageFingerprint, string, string) {
 	client := r.meta.client
 	src, fpPath := imageSource(plan.Source, headers)
 	var wantAlgo, wantDigest string
@@ -338,7 +333,7 @@ func (r *ImageResource) upload(ctx context.Context, id string, plan imageModel, 
 			fp = newImageFingerprint(fpPath, after, opts.Decompress, img.OSHashAlgo, img.OSHashValue)
 		}
 	}
-	return res, fp, "", ""
+	return img, fp, "", ""
 }
 
 // cleanupFailedCreate deletes an image whose create failed half-way, with a fresh context so
