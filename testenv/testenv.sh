@@ -10,7 +10,7 @@
 #   testenv.sh smoke   curl checks of the APIs the provider uses
 #   testenv.sh reset   down, wipe the state, up
 #
-# Services: Keystone :5000; Glance :9292 (stores fast (default) and slow, staging, glance-direct,
+# Services: Keystone :5000 (and :5001, same users, tokens that expire after 20 s); Glance :9292 (stores fast (default) and slow, staging, glance-direct,
 # web-download, copy-image, glance-download, unified limits); the same Glance under /glance on
 # :9393 (the catalog's admin endpoint, like Platform9 PCD); a second, plain Glance on :9294
 # (one store, no quotas: not in the catalog); a web server on :8000 for web-download.
@@ -19,7 +19,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 E=${GLANCE_ENV_DIR:-$ROOT/.testenv}
-KS_PORT=5000 GL_PORT=9292 PREFIX_PORT=9393 PLAIN_PORT=9294 WEB_PORT=8000
+KS_PORT=5000 KS_SHORT_PORT=5001 GL_PORT=9292 PREFIX_PORT=9393 PLAIN_PORT=9294 WEB_PORT=8000
 KS_URL=http://127.0.0.1:$KS_PORT
 GL_URL=http://127.0.0.1:$GL_PORT
 ADMIN_GL_URL=http://127.0.0.1:$PREFIX_PORT/glance
@@ -115,6 +115,10 @@ key_repository = $E/keystone/fernet-keys
 [credential]
 key_repository = $E/keystone/credential-keys
 CONF
+  # A second Keystone on the same database and keys whose tokens live 20 s: tests of token
+  # expiry during a long apply authenticate there (Glance validates them like any other).
+  mkdir -p "$E/keystone-short"
+  sed 's/^expiration = .*/expiration = 20/' "$E/keystone/keystone.conf" >"$E/keystone-short/keystone.conf"
   cat >"$E/keystone/uwsgi.ini" <<CONF
 [uwsgi]
 plugins = python3
@@ -134,6 +138,8 @@ buffer-size = 65535
 add-header = Connection: close
 logto = $E/logs/keystone-uwsgi.log
 CONF
+  sed -e "s#127.0.0.1:$KS_PORT#127.0.0.1:$KS_SHORT_PORT#" -e "s#OS_KEYSTONE_CONFIG_DIR=.*#OS_KEYSTONE_CONFIG_DIR=$E/keystone-short#" \
+    -e "s#keystone-uwsgi.log#keystone-short-uwsgi.log#" "$E/keystone/uwsgi.ini" >"$E/keystone-short/uwsgi.ini"
 }
 
 # write_glance_conf DIR PORT LIMITS(true|false) MULTISTORE(1|0) OSLO_LIMIT_ENDPOINT_ID
@@ -243,7 +249,7 @@ osc_admin() {
 configure() {
   log "configuring from scratch in $E"
   down_all quiet
-  rm -rf "$E"/{keystone,glance,glance-plain,run,www,env,demo,bench,configured}
+  rm -rf "$E"/{keystone,keystone-short,glance,glance-plain,run,www,env,demo,bench,configured}
   mkdir -p "$E"/{logs,run,www,env,bin}
   write_keystone_conf
   local KC="--config-file $E/keystone/keystone.conf"
@@ -346,6 +352,7 @@ GLANCE_ACC_ALT_USERNAME=alt
 GLANCE_ACC_ALT_PASSWORD=$ALT_PASS
 GLANCE_ACC_ALT_PROJECT=alt
 $ids
+GLANCE_ACC_SHORT_TOKEN_AUTH_URL=http://127.0.0.1:$KS_SHORT_PORT/v3
 GLANCE_ACC_PUBLIC_ENDPOINT=$GL_URL
 GLANCE_ACC_ADMIN_ENDPOINT=$ADMIN_GL_URL
 GLANCE_ACC_PLAIN_ENDPOINT=$PLAIN_GL_URL
@@ -363,6 +370,7 @@ start_keystone() {
 
 start_all() {
   start_keystone
+  start_bg keystone-short "http://127.0.0.1:$KS_SHORT_PORT/v3" uwsgi --ini "$E/keystone-short/uwsgi.ini"
   start_bg glance-api "$GL_URL/healthcheck" glance-api --config-file "$E/glance/glance-api.conf"
   start_bg glance-plain "$PLAIN_GL_URL/healthcheck" glance-api --config-file "$E/glance-plain/glance-api.conf"
   if [[ ! -x $E/bin/prefixproxy || $ROOT/testenv/prefixproxy/main.go -nt $E/bin/prefixproxy ]]; then
@@ -374,13 +382,13 @@ start_all() {
 
 down_all() {
   local n
-  for n in web prefixproxy glance-plain glance-api keystone; do
+  for n in web prefixproxy glance-plain glance-api keystone-short keystone; do
     if [[ ${1:-} == quiet ]]; then stop_one "$n" >/dev/null; else stop_one "$n"; fi
   done
 }
 
 healthy() { # state is complete
-  [[ -f $E/configured && -f $E/env/acctest.env && -f $E/keystone/keystone.db && -f $E/glance/glance.db && -f $E/www/img8m.bin ]]
+  [[ -f $E/configured && -f $E/env/acctest.env && -f $E/keystone-short/uwsgi.ini && -f $E/keystone/keystone.db && -f $E/glance/glance.db && -f $E/www/img8m.bin ]]
 }
 
 up() {
@@ -399,7 +407,7 @@ up() {
 
 status() {
   local n p
-  for n in keystone glance-api glance-plain prefixproxy web; do
+  for n in keystone keystone-short glance-api glance-plain prefixproxy web; do
     if running "$n"; then
       p=$(cat "$E/run/$n.pid")
       echo "$n: running (pid $p, rss $(ps -o rss= -p "$p" --ppid "$p" | awk '{s+=$1} END {print int(s/1024)}') MiB)"
@@ -446,7 +454,7 @@ case ${1:-up} in
   reset)
     mkdir -p "$E/run"
     down_all
-    rm -rf "$E"/{keystone,glance,glance-plain,run,www,env,configured}
+    rm -rf "$E"/{keystone,keystone-short,glance,glance-plain,run,www,env,configured}
     up
     ;;
   *)

@@ -2,6 +2,7 @@ package acctest
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"io"
 	"net"
@@ -29,6 +30,8 @@ type FaultProxy struct {
 
 	// Requests counts every request the proxy received, by "METHOD kind" (see requestKind).
 	requests sync.Map
+	// tokens holds a digest of each distinct X-Auth-Token seen (never the token itself).
+	tokens sync.Map
 }
 
 // Request kinds rules can match.
@@ -136,6 +139,13 @@ func (p *FaultProxy) Count(kind string) int64 {
 	return v.(*atomic.Int64).Load()
 }
 
+// DistinctTokens is the number of different tokens the requests carried.
+func (p *FaultProxy) DistinctTokens() int {
+	n := 0
+	p.tokens.Range(func(any, any) bool { n++; return true })
+	return n
+}
+
 // Clear removes every rule that is left.
 func (p *FaultProxy) Clear() {
 	p.mu.Lock()
@@ -183,6 +193,9 @@ func (p *FaultProxy) take(kind string) *faultRule {
 
 func (p *FaultProxy) serve(w http.ResponseWriter, r *http.Request) {
 	kind := requestKind(r)
+	if tok := r.Header.Get("X-Auth-Token"); tok != "" {
+		p.tokens.Store(sha256.Sum256([]byte(tok)), true)
+	}
 	c, _ := p.requests.LoadOrStore(kind, &atomic.Int64{})
 	c.(*atomic.Int64).Add(1)
 

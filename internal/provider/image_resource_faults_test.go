@@ -188,3 +188,44 @@ func withoutHarnessRecords(log string) string {
 	}
 	return b.String()
 }
+
+// TestAccImage_tokenExpiry runs an apply of over a minute with tokens that live 20 s (the test
+// environment's second Keystone), every request slowed by the fault proxy: the provider must
+// renew its token before uploads and after a 401, and the apply must succeed.
+func TestAccImage_tokenExpiry(t *testing.T) {
+	proxy := acctest.NewFaultProxy(t, "")
+	name := acctest.RandomName("token")
+	dir := t.TempDir()
+	var b strings.Builder
+	// The demo user's provider block, authenticating at the short-token Keystone.
+	b.WriteString(strings.Replace(acctest.Demo.ProviderBlock(t, "", `endpoint = "`+proxy.URL()+`"`),
+		acctest.Env(t, "OS_AUTH_URL"), acctest.Env(t, "GLANCE_ACC_SHORT_TOKEN_AUTH_URL"), 1))
+	var checks []statecheck.StateCheck
+	for i := range 8 {
+		f := filepath.Join(dir, fmt.Sprintf("img-%d.bin", i))
+		if err := os.WriteFile(f, []byte(strings.Repeat(fmt.Sprint(i), 100000)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		dep := ""
+		if i > 0 {
+			dep = fmt.Sprintf("depends_on = [glance_image.t%d]", i-1) // one after the other: a long apply
+		}
+		fmt.Fprintf(&b, "resource \"glance_image\" \"t%d\" {\n  name = \"%s-%d\"\n  disk_format = \"raw\"\n  source = { file = %q }\n  %s\n}\n", i, name, i, f, dep)
+		checks = append(checks, statecheck.ExpectKnownValue(fmt.Sprintf("glance_image.t%d", i), tfjsonpath.New("status"), knownvalue.StringExact("active")))
+	}
+	start := time.Now()
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t); proxy.Delay(acctest.KindAny, 2500*time.Millisecond, 0) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             testAccCheckImageDestroyed(t),
+		Steps:                    []resource.TestStep{{Config: b.String(), ConfigStateChecks: checks}},
+	})
+	if d := time.Since(start); d < 60*time.Second {
+		t.Errorf("the run took %v; it must outlast several 20 s tokens to test anything", d)
+	}
+	// Plan and apply each authenticate once; anything more is a renewal of an expiring token.
+	if n := proxy.DistinctTokens(); n < 4 {
+		t.Errorf("the requests carried %d distinct tokens; over a long apply with 20 s tokens the provider must have renewed its token", n)
+	}
+	t.Logf("%d distinct tokens over the run", proxy.DistinctTokens())
+}
