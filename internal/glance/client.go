@@ -129,9 +129,15 @@ func (c *Client) BaseURL() string { return c.base.String() }
 
 // url joins the configured base with an API path such as "/v2/images".
 func (c *Client) url(path string, query url.Values) string {
+	// path arrives with its segments escaped (escape); Path must hold the decoded form and
+	// RawPath the escaped one, or ids with "/", "?" or "%" would be encoded twice or split.
 	u := *c.base
-	u.Path = c.base.Path + path
-	u.RawPath = ""
+	decoded, err := url.PathUnescape(path)
+	if err != nil {
+		decoded = path
+	}
+	u.Path = c.base.Path + decoded
+	u.RawPath = c.base.EscapedPath() + path
 	if len(query) > 0 {
 		u.RawQuery = query.Encode()
 	}
