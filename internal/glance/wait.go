@@ -46,7 +46,7 @@ func ActiveImage(img *Image) (bool, error) {
 	case StatusActive:
 		return true, nil
 	case StatusKilled:
-		return false, fmt.Errorf("Glance marked image %s as killed: storing its data failed (see the Glance API log)", img.ID)
+		return false, fmt.Errorf("image %s was marked killed by Glance: storing its data failed (see the Glance API log)", img.ID)
 	case StatusDeleted, StatusPendingDel:
 		return false, fmt.Errorf("image %s was deleted while waiting for it to become active", img.ID)
 	case StatusDeactivated:
