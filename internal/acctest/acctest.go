@@ -161,7 +161,7 @@ func WriteRandomFile(t *testing.T, dir string, size int64) (string, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	h := sha512.New()
 	if _, err := io.CopyN(io.MultiWriter(f, h), rand.Reader, size); err != nil {
 		t.Fatal(err)

@@ -132,11 +132,11 @@ func (p *FaultProxy) ExpireTokenOnce(kind string) { p.FailWith(kind, http.Status
 
 // Count returns how many requests of kind the proxy has seen.
 func (p *FaultProxy) Count(kind string) int64 {
-	v, ok := p.requests.Load(kind)
-	if !ok {
-		return 0
+	v, _ := p.requests.Load(kind)
+	if n, ok := v.(*atomic.Int64); ok {
+		return n.Load()
 	}
-	return v.(*atomic.Int64).Load()
+	return 0
 }
 
 // DistinctTokens is the number of different tokens the requests carried.
@@ -197,7 +197,9 @@ func (p *FaultProxy) serve(w http.ResponseWriter, r *http.Request) {
 		p.tokens.Store(sha256.Sum256([]byte(tok)), true)
 	}
 	c, _ := p.requests.LoadOrStore(kind, &atomic.Int64{})
-	c.(*atomic.Int64).Add(1)
+	if n, ok := c.(*atomic.Int64); ok {
+		n.Add(1)
+	}
 
 	rule := p.take(kind)
 	if rule == nil {

@@ -51,12 +51,12 @@ func (c *Client) transfer(ctx context.Context, kind, imageID string, src Source,
 				return nil, err
 			}
 			if rerr := c.auth.Reauthenticate(ctx, ""); rerr != nil {
-				return nil, fmt.Errorf("%w; re-authenticating failed: %v", err, rerr)
+				return nil, fmt.Errorf("%w; re-authenticating failed: %w", err, rerr)
 			}
 		}
 		img, gerr := c.settledImage(ctx, imageID)
 		if gerr != nil {
-			return nil, fmt.Errorf("%w; checking the image before a retry failed: %v", err, gerr)
+			return nil, fmt.Errorf("%w; checking the image before a retry failed: %w", err, gerr)
 		}
 		switch {
 		case img.Status == StatusQueued:
@@ -119,7 +119,7 @@ func (c *Client) transferOnce(ctx context.Context, kind, what, imageID string, s
 	if err != nil {
 		return nil, false, err
 	}
-	defer p.Close()
+	defer func() { _ = p.Close() }()
 	if p.size > 0 {
 		// Budget: 15 minutes plus the time the data takes at a slow 50 MB/s.
 		if err := c.EnsureFreshToken(ctx, 15*time.Minute+time.Duration(p.size/50e6)*time.Second); err != nil {

@@ -261,7 +261,7 @@ func (h *hashingReader) WriteTo(w io.Writer) (int64, error) {
 
 // fill reads the next chunk and dispatches it to the hashers.
 func (h *hashingReader) fill() error {
-	c := chunkPool.Get().(*chunk)
+	c, _ := chunkPool.Get().(*chunk) // the pool only holds *chunk
 	n, err := io.ReadFull(h.src, c.buf)
 	switch {
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
@@ -385,7 +385,7 @@ func HashSource(ctx context.Context, src Source, decompress string, algorithms [
 	if err != nil {
 		return nil, err
 	}
-	defer p.Close()
+	defer func() { _ = p.Close() }()
 	if _, err := io.Copy(io.Discard, readerWithContext(ctx, p)); err != nil {
 		return nil, err
 	}
