@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -17,6 +18,8 @@ import (
 
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack"
+	"github.com/gophercloud/gophercloud/v2/openstack/identity/v3/applicationcredentials"
+	"github.com/gophercloud/gophercloud/v2/openstack/identity/v3/tokens"
 
 	"github.com/glance-provider/terraform-provider-glance/internal/glance"
 )
@@ -194,3 +197,57 @@ const ExternalProvider = `terraform {
   }
 }
 `
+
+// ApplicationCredential creates an application credential of u with a random secret and
+// returns its id and secret; it is deleted when the test ends.
+func ApplicationCredential(t *testing.T, u User) (id, secret string) {
+	t.Helper()
+	Client(t, u)
+	clientsMu.Lock()
+	pc := providers[u]
+	clientsMu.Unlock()
+	result, ok := pc.GetAuthResult().(tokens.CreateResult)
+	if !ok {
+		t.Fatalf("unexpected Keystone auth result %T", pc.GetAuthResult())
+	}
+	user, err := result.ExtractUser()
+	if err != nil {
+		t.Fatal(err)
+	}
+	identity, err := openstack.NewIdentityV3(pc, gophercloud.EndpointOpts{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	b := make([]byte, 18)
+	_, _ = rand.Read(b)
+	cred, err := applicationcredentials.Create(ctx, identity, user.ID, applicationcredentials.CreateOpts{
+		Name:   RandomName("appcred"),
+		Secret: "appcred-" + hex.EncodeToString(b),
+	}).Extract()
+	if err != nil {
+		t.Fatalf("creating an application credential: %v", err)
+	}
+	t.Cleanup(func() { _ = applicationcredentials.Delete(ctx, identity, user.ID, cred.ID).ExtractErr() })
+	return cred.ID, cred.Secret
+}
+
+// Terraform runs the terraform CLI (as a user would, not through the test harness) in dir
+// with the environment plus extra ("KEY=value"), and returns its combined output. The
+// provider binary comes from the dev_overrides of scripts/testacc.sh (see ExternalProvider).
+func Terraform(t *testing.T, dir string, extra []string, args ...string) (string, error) {
+	t.Helper()
+	bin, err := exec.LookPath("terraform")
+	if err != nil {
+		t.Fatal("terraform is not on PATH")
+	}
+	if os.Getenv("TF_CLI_CONFIG_FILE") == "" {
+		t.Fatal("TF_CLI_CONFIG_FILE is not set: run the tests through make testacc, which writes the dev_overrides config")
+	}
+	cmd := exec.Command(bin, append(args, "-no-color")...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1")
+	cmd.Env = append(cmd.Env, extra...)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}

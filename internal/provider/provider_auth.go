@@ -18,6 +18,7 @@ import (
 	"github.com/gophercloud/gophercloud/v2/openstack/identity/v3/tokens"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/glance-provider/terraform-provider-glance/internal/glance"
@@ -70,22 +71,21 @@ func resolveSettings(m providerModel, env lookupEnv) (settings, diag.Diagnostics
 			fmt.Sprintf("endpoint_interface (or OS_INTERFACE) is %q; use one of %s.", s.endpointInterface, strings.Join(endpointInterfaces, ", ")))
 	}
 
-	a := gophercloud.AuthOptions{
-		IdentityEndpoint:            stringOr(m.AuthURL, env, "OS_AUTH_URL"),
-		Username:                    stringOr(m.Username, env, "OS_USERNAME"),
-		UserID:                      stringOr(m.UserID, env, "OS_USER_ID"),
-		Password:                    stringOr(m.Password, env, "OS_PASSWORD"),
-		DomainName:                  stringOr(m.UserDomainName, env, "OS_USER_DOMAIN_NAME", "OS_DOMAIN_NAME"),
-		DomainID:                    stringOr(m.UserDomainID, env, "OS_USER_DOMAIN_ID", "OS_DOMAIN_ID"),
-		TokenID:                     stringOr(m.Token, env, "OS_TOKEN", "OS_AUTH_TOKEN"),
-		ApplicationCredentialID:     stringOr(m.ApplicationCredentialID, env, "OS_APPLICATION_CREDENTIAL_ID"),
-		ApplicationCredentialName:   stringOr(m.ApplicationCredentialName, env, "OS_APPLICATION_CREDENTIAL_NAME"),
-		ApplicationCredentialSecret: stringOr(m.ApplicationCredentialSecret, env, "OS_APPLICATION_CREDENTIAL_SECRET"),
+	// Values that belong together (a user's name or id, a project's, a credential's parts) come
+	// from one place: the provider block, else the environment, else clouds.yaml. A provider
+	// block that sets an application credential is therefore not mixed with an OS_PASSWORD
+	// left in the shell, nor project_name with an OS_PROJECT_ID.
+	a := gophercloud.AuthOptions{IdentityEndpoint: stringOr(m.AuthURL, env, "OS_AUTH_URL")}
+	a.Username, a.UserID = groupOr(env, field{m.Username, []string{"OS_USERNAME"}}, field{m.UserID, []string{"OS_USER_ID"}})
+	a.DomainName, a.DomainID = groupOr(env, field{m.UserDomainName, []string{"OS_USER_DOMAIN_NAME", "OS_DOMAIN_NAME"}}, field{m.UserDomainID, []string{"OS_USER_DOMAIN_ID", "OS_DOMAIN_ID"}})
+	projectName, projectID := groupOr(env, field{m.ProjectName, []string{"OS_PROJECT_NAME", "OS_TENANT_NAME"}}, field{m.ProjectID, []string{"OS_PROJECT_ID", "OS_TENANT_ID"}})
+	projectDomainName, projectDomainID := groupOr(env, field{m.ProjectDomainName, []string{"OS_PROJECT_DOMAIN_NAME", "OS_DOMAIN_NAME"}}, field{m.ProjectDomainID, []string{"OS_PROJECT_DOMAIN_ID", "OS_DOMAIN_ID"}})
+	creds := []credentials{
+		{password: valueOf(m.Password), appCredID: valueOf(m.ApplicationCredentialID), appCredName: valueOf(m.ApplicationCredentialName),
+			appCredSecret: valueOf(m.ApplicationCredentialSecret), token: valueOf(m.Token)},
+		{password: firstEnv(env, "OS_PASSWORD"), appCredID: firstEnv(env, "OS_APPLICATION_CREDENTIAL_ID"), appCredName: firstEnv(env, "OS_APPLICATION_CREDENTIAL_NAME"),
+			appCredSecret: firstEnv(env, "OS_APPLICATION_CREDENTIAL_SECRET"), token: firstEnv(env, "OS_TOKEN", "OS_AUTH_TOKEN")},
 	}
-	projectName := stringOr(m.ProjectName, env, "OS_PROJECT_NAME", "OS_TENANT_NAME")
-	projectID := stringOr(m.ProjectID, env, "OS_PROJECT_ID", "OS_TENANT_ID")
-	projectDomainName := stringOr(m.ProjectDomainName, env, "OS_PROJECT_DOMAIN_NAME", "OS_DOMAIN_NAME")
-	projectDomainID := stringOr(m.ProjectDomainID, env, "OS_PROJECT_DOMAIN_ID", "OS_DOMAIN_ID")
 
 	// clouds.yaml fills what the arguments and the environment left empty.
 	if cloud := stringOr(m.Cloud, env, "OS_CLOUD"); cloud != "" {
@@ -104,30 +104,31 @@ func resolveSettings(m providerModel, env lookupEnv) (settings, diag.Diagnostics
 				*dst = v
 			}
 		}
+		fillGroup := func(dstA, dstB *string, a, b string) {
+			if *dstA == "" && *dstB == "" {
+				*dstA, *dstB = a, b
+			}
+		}
 		fill(&a.IdentityEndpoint, ca.IdentityEndpoint)
-		fill(&a.Username, ca.Username)
-		fill(&a.UserID, ca.UserID)
-		fill(&a.Password, ca.Password)
-		fill(&a.DomainName, ca.DomainName)
-		fill(&a.DomainID, ca.DomainID)
-		fill(&a.TokenID, ca.TokenID)
-		fill(&a.ApplicationCredentialID, ca.ApplicationCredentialID)
-		fill(&a.ApplicationCredentialName, ca.ApplicationCredentialName)
-		fill(&a.ApplicationCredentialSecret, ca.ApplicationCredentialSecret)
+		fillGroup(&a.Username, &a.UserID, ca.Username, ca.UserID)
+		fillGroup(&a.DomainName, &a.DomainID, ca.DomainName, ca.DomainID)
+		creds = append(creds, credentials{password: ca.Password, appCredID: ca.ApplicationCredentialID, appCredName: ca.ApplicationCredentialName,
+			appCredSecret: ca.ApplicationCredentialSecret, token: ca.TokenID})
 		fill(&s.region, ea.Region)
 		if s.endpointInterface == "" && ea.Availability != "" && ea.Availability != gophercloud.AvailabilityPublic {
 			s.endpointInterface = string(ea.Availability)
 		}
 		if ca.Scope != nil {
-			fill(&projectName, ca.Scope.ProjectName)
-			fill(&projectID, ca.Scope.ProjectID)
+			fillGroup(&projectName, &projectID, ca.Scope.ProjectName, ca.Scope.ProjectID)
 			if ca.Scope.ProjectName != "" {
-				fill(&projectDomainName, ca.Scope.DomainName)
-				fill(&projectDomainID, ca.Scope.DomainID)
+				fillGroup(&projectDomainName, &projectDomainID, ca.Scope.DomainName, ca.Scope.DomainID)
 			}
 		}
 		s.cloudTLS = tlsConfig
 	}
+	c := mergeCredentials(creds)
+	a.Password, a.TokenID = c.password, c.token
+	a.ApplicationCredentialID, a.ApplicationCredentialName, a.ApplicationCredentialSecret = c.appCredID, c.appCredName, c.appCredSecret
 
 	tokenOnly := a.TokenID != "" && s.endpoint != ""
 	if a.IdentityEndpoint == "" && !tokenOnly {
@@ -138,7 +139,7 @@ func resolveSettings(m providerModel, env lookupEnv) (settings, diag.Diagnostics
 	}
 
 	hasPassword := a.Password != ""
-	hasAppCred := a.ApplicationCredentialID != "" || a.ApplicationCredentialName != ""
+	hasAppCred := c.hasAppCred()
 	hasToken := a.TokenID != ""
 	switch {
 	case hasToken && (hasPassword || hasAppCred):
@@ -160,6 +161,10 @@ func resolveSettings(m providerModel, env lookupEnv) (settings, diag.Diagnostics
 	if hasAppCred && a.ApplicationCredentialSecret == "" {
 		diags.AddAttributeError(path.Root("application_credential_secret"), "Missing Application Credential Secret",
 			"An application credential is named but its secret is missing: set application_credential_secret (OS_APPLICATION_CREDENTIAL_SECRET).")
+	}
+	if hasAppCred && a.ApplicationCredentialID == "" && a.ApplicationCredentialName == "" {
+		diags.AddAttributeError(path.Root("application_credential_id"), "Missing Application Credential",
+			"application_credential_secret is set but not the credential it belongs to: set application_credential_id (OS_APPLICATION_CREDENTIAL_ID), or application_credential_name (OS_APPLICATION_CREDENTIAL_NAME) with username.")
 	}
 	if a.ApplicationCredentialID != "" && a.ApplicationCredentialName != "" {
 		diags.AddAttributeError(path.Root("application_credential_name"), "Conflicting Provider Settings",
@@ -206,6 +211,69 @@ func resolveSettings(m providerModel, env lookupEnv) (settings, diag.Diagnostics
 	a.AllowReauth = !hasToken
 	s.auth = a
 	return s, diags
+}
+
+// field is a provider argument and the environment variables it falls back to.
+type field struct {
+	value types.String
+	env   []string
+}
+
+// groupOr returns two values that belong together (a name and an id) from the provider block
+// when it sets either, else from the environment.
+func groupOr(env lookupEnv, first, second field) (string, string) {
+	if valueOf(first.value) != "" || valueOf(second.value) != "" {
+		return valueOf(first.value), valueOf(second.value)
+	}
+	return firstEnv(env, first.env...), firstEnv(env, second.env...)
+}
+
+// valueOf is a known string argument's value, or "".
+func valueOf(v types.String) string {
+	if v.IsNull() || v.IsUnknown() {
+		return ""
+	}
+	return v.ValueString()
+}
+
+// credentials are the secrets that choose how the provider authenticates.
+type credentials struct {
+	password, appCredID, appCredName, appCredSecret, token string
+}
+
+func (c credentials) hasPassword() bool { return c.password != "" }
+func (c credentials) hasAppCred() bool {
+	return c.appCredID != "" || c.appCredName != "" || c.appCredSecret != ""
+}
+func (c credentials) hasToken() bool { return c.token != "" }
+
+// mergeCredentials takes the way to authenticate from the first source (provider block,
+// environment, clouds.yaml) that names one, and fills only that way's missing parts from the
+// sources after it: credentials of another kind in a later source are ignored, not a conflict.
+func mergeCredentials(sources []credentials) credentials {
+	var c credentials
+	chosen := false
+	for _, src := range sources {
+		if !chosen {
+			c, chosen = src, src.hasPassword() || src.hasAppCred() || src.hasToken()
+			continue
+		}
+		fill := func(dst *string, v string) {
+			if *dst == "" {
+				*dst = v
+			}
+		}
+		if c.hasAppCred() {
+			if c.appCredName == "" {
+				fill(&c.appCredID, src.appCredID)
+			}
+			if c.appCredID == "" {
+				fill(&c.appCredName, src.appCredName)
+			}
+			fill(&c.appCredSecret, src.appCredSecret)
+		}
+	}
+	return c
 }
 
 // providerMeta is what resources and data sources receive from Configure.

@@ -89,6 +89,35 @@ func TestResolveSettings_valid(t *testing.T) {
 				t.Errorf("settings = %+v", s)
 			}
 		}},
+		"block's application credential wins over OS_PASSWORD": {env: passwordEnv, model: func(m *providerModel) {
+			m.ApplicationCredentialID, m.ApplicationCredentialSecret = types.StringValue("id"), types.StringValue("s")
+		}, check: func(t *testing.T, s settings) {
+			if s.auth.Password != "" || s.auth.ApplicationCredentialID != "id" || s.auth.Scope != nil {
+				t.Errorf("the shell's password must not be mixed in: %+v", s.auth)
+			}
+		}},
+		"block's token wins over OS_PASSWORD": {env: passwordEnv, model: func(m *providerModel) { m.Token = types.StringValue("t") }, check: func(t *testing.T, s settings) {
+			if s.auth.Password != "" || s.auth.TokenID != "t" || s.auth.AllowReauth {
+				t.Errorf("auth = %+v", s.auth)
+			}
+		}},
+		"block's secret completes OS_APPLICATION_CREDENTIAL_ID": {env: map[string]string{"OS_AUTH_URL": "http://k/v3", "OS_APPLICATION_CREDENTIAL_ID": "id", "OS_PASSWORD": "p"},
+			model: func(m *providerModel) { m.ApplicationCredentialSecret = types.StringValue("s") }, check: func(t *testing.T, s settings) {
+				if s.auth.ApplicationCredentialID != "id" || s.auth.ApplicationCredentialSecret != "s" || s.auth.Password != "" {
+					t.Errorf("auth = %+v", s.auth)
+				}
+			}},
+		"block's project_name wins over OS_PROJECT_ID": {env: withEnv(passwordEnv, "OS_PROJECT_ID", "envid"), model: func(m *providerModel) { m.ProjectName = types.StringValue("mine") },
+			check: func(t *testing.T, s settings) {
+				if s.auth.Scope == nil || s.auth.Scope.ProjectName != "mine" || s.auth.Scope.ProjectID != "" {
+					t.Errorf("scope = %+v", s.auth.Scope)
+				}
+			}},
+		"block's user_id wins over OS_USERNAME": {env: passwordEnv, model: func(m *providerModel) { m.UserID = types.StringValue("uid") }, check: func(t *testing.T, s settings) {
+			if s.auth.UserID != "uid" || s.auth.Username != "" {
+				t.Errorf("auth = %+v", s.auth)
+			}
+		}},
 		"interface publicURL": {env: withEnv(passwordEnv, "OS_INTERFACE", "publicURL"), check: func(t *testing.T, s settings) {
 			if s.endpointInterface != "public" {
 				t.Errorf("endpointInterface = %q", s.endpointInterface)
@@ -168,10 +197,15 @@ func TestResolveSettings_errors(t *testing.T) {
 		"password and app cred":      {env: withEnv(passwordEnv, "OS_APPLICATION_CREDENTIAL_ID", "i", "OS_APPLICATION_CREDENTIAL_SECRET", "s"), attribute: "application_credential_id", mentions: "OS_APPLICATION_CREDENTIAL_ID"},
 		"app cred without secret":    {env: map[string]string{"OS_AUTH_URL": "http://k/v3", "OS_APPLICATION_CREDENTIAL_ID": "i"}, attribute: "application_credential_secret", mentions: "OS_APPLICATION_CREDENTIAL_SECRET"},
 		"app cred name without user": {env: map[string]string{"OS_AUTH_URL": "http://k/v3", "OS_APPLICATION_CREDENTIAL_NAME": "n", "OS_APPLICATION_CREDENTIAL_SECRET": "s"}, attribute: "username", mentions: "OS_USERNAME"},
-		"bad interface":              {env: withEnv(passwordEnv, "OS_INTERFACE", "private"), attribute: "endpoint_interface", mentions: "OS_INTERFACE"},
-		"cert without key":           {env: passwordEnv, model: func(m *providerModel) { m.Cert = types.StringValue("/etc/hostname") }, attribute: "cert", mentions: "OS_KEY"},
-		"missing cacert":             {env: withEnv(passwordEnv, "OS_CACERT", "/nonexistent/ca.pem"), attribute: "cacert_file", mentions: "/nonexistent/ca.pem"},
-		"bad OS_INSECURE":            {env: withEnv(passwordEnv, "OS_INSECURE", "maybe"), attribute: "insecure", mentions: "OS_INSECURE"},
+		"token and password in block": {env: map[string]string{"OS_AUTH_URL": "http://k/v3"}, model: func(m *providerModel) {
+			m.Token, m.Password, m.Username = types.StringValue("t"), types.StringValue("p"), types.StringValue("u")
+		}, attribute: "token", mentions: "OS_TOKEN"},
+		"app cred secret alone": {env: map[string]string{"OS_AUTH_URL": "http://k/v3"}, model: func(m *providerModel) { m.ApplicationCredentialSecret = types.StringValue("s") },
+			attribute: "application_credential_id", mentions: "OS_APPLICATION_CREDENTIAL_ID"},
+		"bad interface":    {env: withEnv(passwordEnv, "OS_INTERFACE", "private"), attribute: "endpoint_interface", mentions: "OS_INTERFACE"},
+		"cert without key": {env: passwordEnv, model: func(m *providerModel) { m.Cert = types.StringValue("/etc/hostname") }, attribute: "cert", mentions: "OS_KEY"},
+		"missing cacert":   {env: withEnv(passwordEnv, "OS_CACERT", "/nonexistent/ca.pem"), attribute: "cacert_file", mentions: "/nonexistent/ca.pem"},
+		"bad OS_INSECURE":  {env: withEnv(passwordEnv, "OS_INSECURE", "maybe"), attribute: "insecure", mentions: "OS_INSECURE"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			m := nullProviderModel()
