@@ -216,7 +216,7 @@ func (c *Client) doJSON(ctx context.Context, cl call) (http.Header, error) {
 				}
 				continue
 			}
-			return nil, fmt.Errorf("%s %s: %w", cl.method, redactURL(target), err)
+			return nil, fmt.Errorf("%s %s: %w%s", cl.method, redactURL(target), err, certificateHint(err))
 		}
 		respBody, readErr := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
 		_ = resp.Body.Close()
@@ -288,15 +288,28 @@ func retryableNetError(err error) bool {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
 	}
-	var certErr *tls.CertificateVerificationError
-	var unknownAuthority x509.UnknownAuthorityError
-	var hostnameErr x509.HostnameError
-	if errors.As(err, &certErr) || errors.As(err, &unknownAuthority) || errors.As(err, &hostnameErr) {
+	if IsCertificateError(err) {
 		return false
 	}
 	var ue *url.Error
 	var ne net.Error
 	return errors.As(err, &ue) || errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
+}
+
+// IsCertificateError reports whether err is a failure to verify the server's TLS certificate.
+func IsCertificateError(err error) bool {
+	var certErr *tls.CertificateVerificationError
+	var unknownAuthority x509.UnknownAuthorityError
+	var hostnameErr x509.HostnameError
+	return errors.As(err, &certErr) || errors.As(err, &unknownAuthority) || errors.As(err, &hostnameErr)
+}
+
+// certificateHint explains a TLS verification failure in words a user can act on.
+func certificateHint(err error) string {
+	if !IsCertificateError(err) {
+		return ""
+	}
+	return " (the server's TLS certificate could not be verified: trust the CA that signed it with cacert_file / OS_CACERT)"
 }
 
 // sleep waits before retry attempt+1: exponential from retryBase, capped at 8 s, with jitter,

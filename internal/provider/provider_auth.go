@@ -319,6 +319,9 @@ func connect(ctx context.Context, s settings, version string) (*providerMeta, er
 		pc.HTTPClient = *httpClient
 		pc.UserAgent.Prepend("terraform-provider-glance/" + version)
 		if err := openstack.Authenticate(ctx, pc, s.auth); err != nil {
+			if glance.IsCertificateError(err) {
+				return nil, fmt.Errorf("connecting to Keystone at %s failed: %w. The server's TLS certificate is not trusted: set cacert_file (OS_CACERT) to the PEM file of the CA that signed it", s.auth.IdentityEndpoint, err)
+			}
 			return nil, fmt.Errorf("authenticating with Keystone at %s failed: %w. Check the credentials (OS_USERNAME/OS_PASSWORD, application credential or token) and the project scope", s.auth.IdentityEndpoint, err)
 		}
 		ka := &keystoneAuth{ProviderClient: pc}

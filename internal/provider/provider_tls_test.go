@@ -8,7 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -19,37 +19,97 @@ import (
 	"github.com/glance-provider/terraform-provider-glance/internal/acctest"
 )
 
-// TestAccProvider_tls serves the real Glance through a TLS proxy with a self-signed
-// certificate: default verification rejects it, cacert_file trusts it, insecure skips the check.
-func TestAccProvider_tls(t *testing.T) {
-	acctest.PreCheck(t)
-	target, err := url.Parse(acctest.Env(t, "GLANCE_ACC_PUBLIC_ENDPOINT"))
+// tlsProxy serves target (scheme and host; the path is kept) through a TLS proxy with
+// httptest's self-signed certificate, over HTTP/2 as most TLS front ends offer it. It returns
+// the proxied URL and the certificate's PEM file.
+func tlsProxy(t *testing.T, target string) (proxied, caFile string) {
+	t.Helper()
+	u, err := url.Parse(target)
 	if err != nil {
 		t.Fatal(err)
 	}
-	proxy := httputil.NewSingleHostReverseProxy(target)
+	proxy := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: u.Scheme, Host: u.Host})
 	proxy.FlushInterval = -1
-	srv := httptest.NewTLSServer(proxy)
+	srv := httptest.NewUnstartedServer(proxy)
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
 	t.Cleanup(srv.Close)
-	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	caFile = filepath.Join(t.TempDir(), "ca.pem")
 	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
 	if err := os.WriteFile(caFile, pemBytes, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg := func(extra string) string {
-		return fmt.Sprintf("provider \"glance\" {\n  endpoint = %q\n  %s\n}\ndata \"glance_import_methods\" \"m\" {}\n", srv.URL, extra)
+	return srv.URL + u.Path, caFile
+}
+
+// TestAccProvider_tls serves Keystone and Glance through TLS proxies with a self-signed
+// certificate and runs the terraform CLI: default verification rejects them with an error that
+// says what to do, cacert_file trusts them (authentication, an upload over HTTP/2, a read),
+// and insecure skips the check with a warning.
+func TestAccProvider_tls(t *testing.T) {
+	acctest.PreCheck(t)
+	t.Parallel()
+	keystoneURL, caFile := tlsProxy(t, acctest.Env(t, "OS_AUTH_URL"))
+	glanceURL, _ := tlsProxy(t, acctest.Env(t, "GLANCE_ACC_PUBLIC_ENDPOINT")) // the same httptest certificate
+	name := acctest.RandomName("tls")
+	file, digest := acctest.WriteRandomFile(t, "", 3<<20)
+	dir := t.TempDir()
+	write := func(tlsSetting string) {
+		t.Helper()
+		config := acctest.ExternalProvider + acctest.Admin.ProviderBlock(t, "", fmt.Sprintf("endpoint = %q", glanceURL), tlsSetting)
+		config = strings.Replace(config, acctest.Env(t, "OS_AUTH_URL"), keystoneURL, 1)
+		config += fmt.Sprintf(`
+data "glance_import_methods" "m" {}
+
+resource "glance_image" "tls" {
+  name        = %q
+  disk_format = "raw"
+  source      = { file = %q }
+}
+
+output "methods" {
+  value = length(data.glance_import_methods.m.methods)
+}
+
+output "os_hash_value" {
+  value = glance_image.tls.os_hash_value
+}
+`, name, file)
+		if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config), 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
-	methods := []statecheck.StateCheck{
-		statecheck.ExpectKnownValue("data.glance_import_methods.m", tfjsonpath.New("methods"), knownvalue.ListSizeExact(4)),
-	}
-	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		Steps: []resource.TestStep{
-			{Config: cfg(""), ExpectError: regexp.MustCompile(`(?s)Error Reading Import Methods.*certificate`)},
-			{Config: cfg(fmt.Sprintf("cacert_file = %q", caFile)), ConfigStateChecks: methods},
-			{Config: cfg("insecure = true"), ConfigStateChecks: methods},
-		},
+	tf := func(args ...string) (string, error) { return acctest.Terraform(t, dir, nil, args...) }
+	t.Cleanup(func() {
+		write(fmt.Sprintf("cacert_file = %q", caFile))
+		_, _ = tf("destroy", "-auto-approve")
 	})
+
+	write("")
+	out, err := tf("plan")
+	if err == nil || !strings.Contains(out, "certificate") || !strings.Contains(out, "cacert_file") {
+		t.Fatalf("plan against an untrusted certificate: want an error that names the certificate and cacert_file, got err=%v\n%s", err, out)
+	}
+
+	write(fmt.Sprintf("cacert_file = %q", caFile))
+	if out, err := tf("apply", "-auto-approve"); err != nil {
+		t.Fatalf("apply with cacert_file: %v\n%s", err, out)
+	}
+	if out, _ := tf("output", "-raw", "os_hash_value"); out != digest {
+		t.Errorf("os_hash_value after an upload through TLS = %q, want the file's sha512 %s", out, digest)
+	}
+	if out, _ := tf("output", "-raw", "methods"); out != "4" {
+		t.Errorf("import methods read through TLS: %q, want 4", out)
+	}
+
+	write("insecure = true")
+	out, err = tf("plan", "-detailed-exitcode")
+	if err != nil {
+		t.Fatalf("plan with insecure = true: want success and no changes, got %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "Warning: TLS Verification Disabled") {
+		t.Errorf("insecure = true must warn; plan printed:\n%s", out)
+	}
 }
 
 // TestAccImage_concurrency applies 20 images, an import and a share at Terraform's default
