@@ -17,7 +17,8 @@ import (
 )
 
 var (
-	_ datasource.DataSourceWithConfigure = &ImageDataSource{}
+	_ datasource.DataSourceWithConfigure      = &ImageDataSource{}
+	_ datasource.DataSourceWithValidateConfig = &ImageDataSource{}
 )
 
 func NewImageDataSource() datasource.DataSource { return &ImageDataSource{} }
@@ -45,7 +46,8 @@ func (d *ImageDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 	}
 	attrs["id"] = schema.StringAttribute{Optional: true, Computed: true,
 		MarkdownDescription: "Image UUID. With `id`, the other filters are not allowed.",
-		Validators:          []validator.String{stringvalidator.ConflictsWith(filters...)}}
+		Validators: []validator.String{stringvalidator.ConflictsWith(filters...),
+			stringvalidator.RegexMatches(uuidPattern, "must be an image UUID such as 4b1cf0a2-8c5e-4a37-9d7e-6f0c1f2e3a4b")}}
 	attrs["most_recent"] = schema.BoolAttribute{Optional: true,
 		MarkdownDescription: "When several images match, take the most recently created one instead of failing. Default: `false`."}
 	attrs["disk_format"] = computedStr("Disk format.")
@@ -73,6 +75,10 @@ func (d *ImageDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 
 func (d *ImageDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
 	d.meta = metaFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (d *ImageDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
+	validateImageFilters(ctx, req.Config, &resp.Diagnostics)
 }
 
 func (d *ImageDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

@@ -98,7 +98,7 @@ func (r *ImageImportResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"image_id": schema.StringAttribute{
 				Required:            true,
 				MarkdownDescription: "Id of the image to import into, usually `glance_image.NAME.id`. For `copy-image` the image must be `active`: refer to the import that filled it (`glance_image_import.NAME.image_id`) so Terraform waits for it. Changing it replaces this resource.",
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+				Validators:          []validator.String{stringvalidator.RegexMatches(uuidPattern, "must be an image UUID such as 4b1cf0a2-8c5e-4a37-9d7e-6f0c1f2e3a4b")},
 			},
 			"method": schema.StringAttribute{
 				Required: true,
@@ -111,6 +111,7 @@ func (r *ImageImportResource) Schema(ctx context.Context, _ resource.SchemaReque
 				MarkdownDescription: "Local file to import, required with (and only allowed with) `glance-direct`. The provider streams it to " +
 					"`PUT /v2/images/{id}/stage` (memory stays flat whatever the size) and hashes it on the way. Changing it replaces this resource; " +
 					"the provider does not watch the file's content: change `checksum` or replace the image when the content changes.",
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
 			"uri": schema.StringAttribute{
 				Optional: true,
@@ -120,11 +121,13 @@ func (r *ImageImportResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"glance_image_id": schema.StringAttribute{
 				Optional:            true,
 				MarkdownDescription: "Id of the active source image in `glance_region`, required with (and only allowed with) `glance-download`. Changing it replaces this resource.",
+				Validators:          []validator.String{stringvalidator.RegexMatches(uuidPattern, "must be an image UUID such as 4b1cf0a2-8c5e-4a37-9d7e-6f0c1f2e3a4b")},
 			},
 			"glance_region": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "Region of the source image, required with (and only allowed with) `glance-download`. Glance looks the region's image " +
 					"endpoint up in the caller's token catalog. Changing it replaces this resource.",
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
 			"glance_service_interface": schema.StringAttribute{
 				Optional: true,

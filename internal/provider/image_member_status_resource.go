@@ -53,6 +53,7 @@ func (r *ImageMemberStatusResource) Schema(_ context.Context, _ resource.SchemaR
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()}},
 			"member_id": schema.StringAttribute{Optional: true, Computed: true,
 				MarkdownDescription: "The member project. Default: the project the provider authenticates to. Changing it manages another membership.",
+				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplace()}},
 			"status": schema.StringAttribute{Required: true,
 				MarkdownDescription: "The decision: " + quotedList(imageMemberStatuses) + ". Changed in place.",

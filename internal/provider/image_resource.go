@@ -494,7 +494,7 @@ func (r *ImageResource) ValidateConfig(ctx context.Context, req resource.Validat
 		u, err := url.Parse(src.URL.ValueString())
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			resp.Diagnostics.AddAttributeError(p.AtName("url"), "Invalid Source URL",
-				fmt.Sprintf("%q is not an absolute http:// or https:// URL.", redactedURL(src.URL.ValueString())))
+				fmt.Sprintf("source.url %q is not an absolute http:// or https:// URL.", redactedURL(src.URL.ValueString())))
 		}
 	}
 	if !src.Headers.IsNull() && !src.Headers.IsUnknown() && src.URL.IsNull() && fileSet {
@@ -502,13 +502,13 @@ func (r *ImageResource) ValidateConfig(ctx context.Context, req resource.Validat
 	}
 	if !src.Checksum.IsNull() && !src.Checksum.IsUnknown() {
 		if _, _, err := glance.ParseChecksum(src.Checksum.ValueString()); err != nil {
-			resp.Diagnostics.AddAttributeError(p.AtName("checksum"), "Invalid Checksum", err.Error())
+			resp.Diagnostics.AddAttributeError(p.AtName("checksum"), "Invalid Checksum", "source.checksum: "+err.Error()+".")
 		}
 	}
 	if !src.File.IsNull() && !src.File.IsUnknown() {
 		if st, err := os.Stat(src.File.ValueString()); err == nil && st.IsDir() {
 			resp.Diagnostics.AddAttributeError(p.AtName("file"), "Source Is a Directory",
-				fmt.Sprintf("%s is a directory. Point source.file at the image file itself.", src.File.ValueString()))
+				fmt.Sprintf("source.file %s is a directory. Point it at the image file itself.", src.File.ValueString()))
 		}
 	}
 }
@@ -590,7 +590,7 @@ func (r *ImageResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 		res, err := glance.HashSource(ctx, glance.FileSource(filePath), decompress, []string{algo})
 		if err != nil {
 			resp.Diagnostics.AddAttributeError(path.Root("source").AtName("file"), "Error Reading Source File",
-				fmt.Sprintf("Could not read %s to compare it with the image: %s", filePath, err))
+				fmt.Sprintf("source.file: could not read %s to compare it with the image: %s", filePath, err))
 			return
 		}
 		got := res.Digests[algo]
@@ -652,10 +652,10 @@ func imageCheckFileExists(p string, diags *diag.Diagnostics) {
 	switch {
 	case err != nil:
 		diags.AddAttributeError(path.Root("source").AtName("file"), "Source File Not Found",
-			fmt.Sprintf("Cannot read %s: %s. Check the path (relative paths are relative to the directory terraform runs in; path.module helps).", p, err))
+			fmt.Sprintf("source.file: cannot read %s: %s. Check the path (relative paths are relative to the directory terraform runs in; path.module helps).", p, err))
 	case st.IsDir():
 		diags.AddAttributeError(path.Root("source").AtName("file"), "Source Is a Directory",
-			fmt.Sprintf("%s is a directory. Point source.file at the image file itself.", p))
+			fmt.Sprintf("source.file %s is a directory. Point it at the image file itself.", p))
 	}
 }
 

@@ -3,6 +3,9 @@ package provider
 import (
 	"context"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/mapvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -14,7 +17,10 @@ import (
 	"github.com/glance-provider/terraform-provider-glance/internal/glance"
 )
 
-var _ datasource.DataSourceWithConfigure = &ImagesDataSource{}
+var (
+	_ datasource.DataSourceWithConfigure      = &ImagesDataSource{}
+	_ datasource.DataSourceWithValidateConfig = &ImagesDataSource{}
+)
 
 func NewImagesDataSource() datasource.DataSource { return &ImagesDataSource{} }
 
@@ -46,18 +52,24 @@ func imageFilterAttributes(computed bool) map[string]schema.Attribute {
 		return schema.StringAttribute{Optional: true, Computed: computed, MarkdownDescription: desc, Validators: v}
 	}
 	return map[string]schema.Attribute{
-		"name":       str("Exact image name."),
+		"name":       str("Exact image name.", stringvalidator.LengthBetween(1, 255)),
 		"visibility": str("Only images of this visibility: "+quotedList(imageFilterVisibilities)+". Default: what Glance lists by default (yours, public, shared with you and accepted, community).", stringvalidator.OneOf(imageFilterVisibilities...)),
-		"owner":      str("Only images owned by this project id."),
+		"owner":      str("Only images owned by this project id.", stringvalidator.LengthAtLeast(1)),
 		"status":     str("Only images in this status: "+quotedList(imageFilterStatuses)+".", stringvalidator.OneOf(imageFilterStatuses...)),
 		"member_status": schema.StringAttribute{Optional: true, Validators: []validator.String{stringvalidator.OneOf(imageFilterMemberStatus...)},
 			MarkdownDescription: "For images shared with you: only those whose membership is " + quotedList(imageFilterMemberStatus) + ". Glance's default is `accepted`."},
 		"tags": schema.SetAttribute{Optional: true, Computed: computed, ElementType: types.StringType,
+			Validators:          []validator.Set{setvalidator.ValueStringsAre(stringvalidator.LengthBetween(1, 255))},
 			MarkdownDescription: "Only images that have all of these tags."},
 		"properties": schema.MapAttribute{Optional: true, ElementType: types.StringType,
-			MarkdownDescription: "Only images whose custom properties have these values, such as `{ os_distro = \"ubuntu\" }`."},
-		"size_min": schema.Int64Attribute{Optional: true, MarkdownDescription: "Only images of at least this many bytes."},
-		"size_max": schema.Int64Attribute{Optional: true, MarkdownDescription: "Only images of at most this many bytes."},
+			Validators: []validator.Map{mapvalidator.KeysAre(stringvalidator.LengthBetween(1, 255),
+				stringvalidator.NoneOfCaseInsensitive(imageFilterQueryNames...))},
+			MarkdownDescription: "Only images whose properties have these values, such as `{ os_distro = \"ubuntu\" }`. Core fields such as `disk_format` work too; " +
+				"the fields with an argument of their own (name, tags, visibility, …) go there instead."},
+		"size_min": schema.Int64Attribute{Optional: true, Validators: []validator.Int64{int64validator.AtLeast(0)},
+			MarkdownDescription: "Only images of at least this many bytes."},
+		"size_max": schema.Int64Attribute{Optional: true, Validators: []validator.Int64{int64validator.AtLeast(0)},
+			MarkdownDescription: "Only images of at most this many bytes; not below `size_min`."},
 		"hidden": schema.BoolAttribute{Optional: true, Computed: computed,
 			MarkdownDescription: "`true` lists only hidden images (`os_hidden`), which Glance leaves out by default."},
 	}
@@ -69,7 +81,7 @@ func (d *ImagesDataSource) Metadata(_ context.Context, req datasource.MetadataRe
 
 func (d *ImagesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	attrs := imageFilterAttributes(false)
-	attrs["sort"] = schema.StringAttribute{Optional: true,
+	attrs["sort"] = schema.StringAttribute{Optional: true, Validators: []validator.String{sortValidator{}},
 		MarkdownDescription: "Sort order as Glance takes it: comma-separated `key:direction`, for example `name:asc,created_at:desc`. Default: newest first."}
 	item := func(desc string, t attr.Type) schema.Attribute {
 		switch t {
@@ -103,6 +115,10 @@ func (d *ImagesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest,
 
 func (d *ImagesDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
 	d.meta = metaFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (d *ImagesDataSource) ValidateConfig(ctx context.Context, req datasource.ValidateConfigRequest, resp *datasource.ValidateConfigResponse) {
+	validateImageFilters(ctx, req.Config, &resp.Diagnostics)
 }
 
 func (d *ImagesDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
