@@ -244,7 +244,7 @@ func Terraform(t *testing.T, dir string, extra []string, args ...string) (string
 	if os.Getenv("TF_CLI_CONFIG_FILE") == "" {
 		t.Fatal("TF_CLI_CONFIG_FILE is not set: run the tests through make testacc, which writes the dev_overrides config")
 	}
-	cmd := exec.Command(bin, append(args, "-no-color")...)
+	cmd := exec.CommandContext(t.Context(), bin, append(args, "-no-color")...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1")
 	cmd.Env = append(cmd.Env, extra...)

@@ -93,7 +93,7 @@ func NewFaultProxy(t *testing.T, target string) *FaultProxy {
 // URL is the endpoint to give the provider.
 func (p *FaultProxy) URL() string { return p.srv.URL }
 
-func (p *FaultProxy) add(r *faultRule, times int) *faultRule {
+func (p *FaultProxy) add(r *faultRule, times int) {
 	if times <= 0 {
 		r.remaining.Store(-1)
 	} else {
@@ -102,7 +102,6 @@ func (p *FaultProxy) add(r *faultRule, times int) *faultRule {
 	p.mu.Lock()
 	p.rules = append(p.rules, r)
 	p.mu.Unlock()
-	return r
 }
 
 // FailWith answers status to the next times requests of kind (times <= 0: all of them).

@@ -20,7 +20,7 @@ func TestFaultProxy_rules(t *testing.T) {
 	defer upstream.Close()
 	p := NewFaultProxy(t, upstream.URL)
 	put := func() (*http.Response, error) {
-		req, _ := http.NewRequest(http.MethodPut, p.URL()+"/v2/images/x/file", bytes.NewReader(make([]byte, 1<<20)))
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodPut, p.URL()+"/v2/images/x/file", bytes.NewReader(make([]byte, 1<<20)))
 		return http.DefaultClient.Do(req)
 	}
 
@@ -29,17 +29,17 @@ func TestFaultProxy_rules(t *testing.T) {
 	if err != nil || resp.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("503 rule: %v %v", resp, err)
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close()
 
 	p.ResetAfter(KindUpload, 1000, 1)
 	if resp, err := put(); err == nil {
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		t.Fatalf("reset rule: got %d, want a connection error", resp.StatusCode)
 	}
 
 	p.DropAfterResponse(KindUpload, 1)
 	if resp, err := put(); err == nil {
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		t.Fatalf("drop rule: got %d, want a connection error", resp.StatusCode)
 	}
 
@@ -47,7 +47,7 @@ func TestFaultProxy_rules(t *testing.T) {
 	if err != nil || resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("no rule left: %v %v", resp, err)
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close()
 
 	// The upstream saw the truncated body of the reset request (or nothing), the whole body of
 	// the dropped one and of the last one.

@@ -163,13 +163,13 @@ type call struct {
 }
 
 // doJSON sends a JSON call, retrying as its idempotency allows, re-authenticating once on 401,
-// and decoding a 2xx body into c.out. It returns the final response's headers.
-func (c *Client) doJSON(ctx context.Context, cl call) (http.Header, error) {
+// and decoding a 2xx body into c.out.
+func (c *Client) doJSON(ctx context.Context, cl call) error {
 	var payload []byte
 	if cl.body != nil {
 		var err error
 		if payload, err = json.Marshal(cl.body); err != nil {
-			return nil, fmt.Errorf("encoding request body: %w", err)
+			return fmt.Errorf("encoding request body: %w", err)
 		}
 	}
 	target := c.url(cl.path, cl.query)
@@ -185,7 +185,7 @@ func (c *Client) doJSON(ctx context.Context, cl call) (http.Header, error) {
 		}
 		req, err := http.NewRequestWithContext(ctx, cl.method, target, body)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if payload != nil {
 			ct := cl.contentType
@@ -205,18 +205,18 @@ func (c *Client) doJSON(ctx context.Context, cl call) (http.Header, error) {
 		resp, err := c.http.Do(req)
 		if err != nil {
 			if ctx.Err() != nil {
-				return nil, ctx.Err()
+				return ctx.Err()
 			}
 			if attempt < retries && retryableNetError(err) {
 				c.log.Warn(ctx, "Glance request failed, retrying", map[string]any{
 					"method": cl.method, "url": redactURL(target), "error": err.Error(), "attempt": attempt + 1,
 				})
 				if err := c.sleep(ctx, attempt, nil); err != nil {
-					return nil, err
+					return err
 				}
 				continue
 			}
-			return nil, fmt.Errorf("%s %s: %w%s", cl.method, redactURL(target), err, certificateHint(err))
+			return fmt.Errorf("%s %s: %w%s", cl.method, redactURL(target), err, certificateHint(err))
 		}
 		respBody, readErr := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
 		_ = resp.Body.Close()
@@ -227,37 +227,37 @@ func (c *Client) doJSON(ctx context.Context, cl call) (http.Header, error) {
 		if readErr != nil {
 			if attempt < retries {
 				if err := c.sleep(ctx, attempt, nil); err != nil {
-					return nil, err
+					return err
 				}
 				continue
 			}
-			return nil, fmt.Errorf("%s %s: reading response: %w", cl.method, redactURL(target), readErr)
+			return fmt.Errorf("%s %s: reading response: %w", cl.method, redactURL(target), readErr)
 		}
 		switch {
 		case resp.StatusCode == http.StatusUnauthorized && !reauthed && c.auth != nil:
 			reauthed = true
 			if err := c.auth.Reauthenticate(ctx, token); err != nil {
-				return nil, fmt.Errorf("re-authenticating after HTTP 401 from %s: %w", redactURL(target), err)
+				return fmt.Errorf("re-authenticating after HTTP 401 from %s: %w", redactURL(target), err)
 			}
 			attempt-- // a re-authentication is not a retry
 			continue
 		case resp.StatusCode >= 200 && resp.StatusCode < 300:
 			if cl.out != nil && len(bytes.TrimSpace(respBody)) > 0 {
 				if err := json.Unmarshal(respBody, cl.out); err != nil {
-					return nil, fmt.Errorf("%s %s: decoding response: %w", cl.method, redactURL(target), err)
+					return fmt.Errorf("%s %s: decoding response: %w", cl.method, redactURL(target), err)
 				}
 			}
-			return resp.Header, nil
+			return nil
 		case attempt < retries && retryableStatus(resp.StatusCode):
 			c.log.Warn(ctx, "Glance answered a retryable error, retrying", map[string]any{
 				"method": cl.method, "url": redactURL(target), "status": resp.StatusCode, "attempt": attempt + 1,
 			})
 			if err := c.sleep(ctx, attempt, resp.Header); err != nil {
-				return nil, err
+				return err
 			}
 			continue
 		default:
-			return resp.Header, errorFromResponse(resp, respBody)
+			return errorFromResponse(resp, respBody)
 		}
 	}
 }

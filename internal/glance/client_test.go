@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -24,10 +25,13 @@ func newFakeAuth() *fakeAuth {
 	return a
 }
 
-func (a *fakeAuth) Token() string { return a.token.Load().(string) }
+func (a *fakeAuth) Token() string {
+	tok, _ := a.token.Load().(string)
+	return tok
+}
 func (a *fakeAuth) Reauthenticate(context.Context, string) error {
 	n := a.reauths.Add(1)
-	a.token.Store("token-" + string(rune('0'+n)))
+	a.token.Store("token-" + strconv.Itoa(int(n)))
 	return nil
 }
 
@@ -148,7 +152,8 @@ func TestDoJSON_connectionResetIsRetried(t *testing.T) {
 	var calls atomic.Int32
 	c, _ := newCoreTestClient(t, func(w http.ResponseWriter, _ *http.Request) {
 		if calls.Add(1) == 1 {
-			conn, _, err := w.(http.Hijacker).Hijack()
+			hijacker, _ := w.(http.Hijacker)
+			conn, _, err := hijacker.Hijack()
 			if err == nil {
 				if tc, ok := conn.(*net.TCPConn); ok {
 					_ = tc.SetLinger(0) // RST instead of FIN

@@ -206,7 +206,7 @@ func (f *fakeGlance) handler(t *testing.T) http.HandlerFunc {
 		case r.Method == http.MethodGet && r.URL.Path == "/glance/v2/images/img":
 			f.mu.Lock()
 			defer f.mu.Unlock()
-			fmt.Fprintf(w, `{"id": "img", "status": %q, "os_hash_algo": %q, "os_hash_value": %q}`, f.status, f.algo, f.hash)
+			_, _ = fmt.Fprintf(w, `{"id": "img", "status": %q, "os_hash_algo": %q, "os_hash_value": %q}`, f.status, f.algo, f.hash)
 		case r.Method == http.MethodPut && (strings.HasSuffix(r.URL.Path, "/file") || strings.HasSuffix(r.URL.Path, "/stage")):
 			f.mu.Lock()
 			f.attempts++
@@ -318,7 +318,8 @@ func TestUpload_connectionResetIsRetriedFromTheStart(t *testing.T) {
 	f := &fakeGlance{onUpload: func(attempt int, w http.ResponseWriter, r *http.Request) bool {
 		if attempt == 1 {
 			_, _ = io.CopyN(io.Discard, r.Body, 50000)
-			conn, _, err := w.(http.Hijacker).Hijack()
+			hijacker, _ := w.(http.Hijacker)
+			conn, _, err := hijacker.Hijack()
 			if err == nil {
 				if tc, ok := conn.(*net.TCPConn); ok {
 					_ = tc.SetLinger(0)
@@ -460,7 +461,7 @@ func TestDownload_range(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rc.Close()
+	defer func() { _ = rc.Close() }()
 	b, _ := io.ReadAll(rc)
 	if string(b) != "0123456789" {
 		t.Fatalf("got %q", b)

@@ -192,7 +192,7 @@ func (r CreateImageRequest) body() map[string]any {
 func (c *Client) CreateImage(ctx context.Context, req CreateImageRequest) (*Image, error) {
 	var img Image
 	attempts := 0
-	_, err := c.doJSON(ctx, call{method: http.MethodPost, path: "/v2/images", body: req.body(), idempotent: req.ID != "", out: &img, attempts: &attempts})
+	err := c.doJSON(ctx, call{method: http.MethodPost, path: "/v2/images", body: req.body(), idempotent: req.ID != "", out: &img, attempts: &attempts})
 	if err != nil {
 		if req.ID != "" && attempts > 1 && IsConflict(err) {
 			if existing, getErr := c.GetImage(ctx, req.ID); getErr == nil && existing.Name == req.Name && existing.Status == StatusQueued {
@@ -207,7 +207,7 @@ func (c *Client) CreateImage(ctx context.Context, req CreateImageRequest) (*Imag
 // GetImage reads one image (GET /v2/images/{id}).
 func (c *Client) GetImage(ctx context.Context, id string) (*Image, error) {
 	var img Image
-	if _, err := c.doJSON(ctx, call{method: http.MethodGet, path: "/v2/images/" + escape(id), idempotent: true, out: &img}); err != nil {
+	if err := c.doJSON(ctx, call{method: http.MethodGet, path: "/v2/images/" + escape(id), idempotent: true, out: &img}); err != nil {
 		return nil, err
 	}
 	c.noteImage(&img)
@@ -233,7 +233,7 @@ func (c *Client) UpdateImage(ctx context.Context, id string, ops []PatchOp) (*Im
 		ops = []PatchOp{}
 	}
 	var img Image
-	_, err := c.doJSON(ctx, call{
+	err := c.doJSON(ctx, call{
 		method: http.MethodPatch, path: "/v2/images/" + escape(id), body: ops,
 		contentType: "application/openstack-images-v2.1-json-patch", idempotent: true, out: &img,
 	})
@@ -245,7 +245,7 @@ func (c *Client) UpdateImage(ctx context.Context, id string, ops []PatchOp) (*Im
 
 // DeleteImage deletes an image (DELETE /v2/images/{id}). A missing image is not an error.
 func (c *Client) DeleteImage(ctx context.Context, id string) error {
-	_, err := c.doJSON(ctx, call{method: http.MethodDelete, path: "/v2/images/" + escape(id), idempotent: true})
+	err := c.doJSON(ctx, call{method: http.MethodDelete, path: "/v2/images/" + escape(id), idempotent: true})
 	if IsNotFound(err) {
 		return nil
 	}
@@ -254,13 +254,13 @@ func (c *Client) DeleteImage(ctx context.Context, id string) error {
 
 // AddTag adds one tag (PUT /v2/images/{id}/tags/{tag}); idempotent in Glance.
 func (c *Client) AddTag(ctx context.Context, id, tag string) error {
-	_, err := c.doJSON(ctx, call{method: http.MethodPut, path: "/v2/images/" + escape(id) + "/tags/" + escape(tag), idempotent: true})
+	err := c.doJSON(ctx, call{method: http.MethodPut, path: "/v2/images/" + escape(id) + "/tags/" + escape(tag), idempotent: true})
 	return err
 }
 
 // DeleteTag removes one tag; a tag that is already gone is not an error.
 func (c *Client) DeleteTag(ctx context.Context, id, tag string) error {
-	_, err := c.doJSON(ctx, call{method: http.MethodDelete, path: "/v2/images/" + escape(id) + "/tags/" + escape(tag), idempotent: true})
+	err := c.doJSON(ctx, call{method: http.MethodDelete, path: "/v2/images/" + escape(id) + "/tags/" + escape(tag), idempotent: true})
 	if IsNotFound(err) {
 		return nil
 	}
@@ -269,13 +269,13 @@ func (c *Client) DeleteTag(ctx context.Context, id, tag string) error {
 
 // Deactivate makes an active image's data unavailable to non-admins.
 func (c *Client) Deactivate(ctx context.Context, id string) error {
-	_, err := c.doJSON(ctx, call{method: http.MethodPost, path: "/v2/images/" + escape(id) + "/actions/deactivate", idempotent: true})
+	err := c.doJSON(ctx, call{method: http.MethodPost, path: "/v2/images/" + escape(id) + "/actions/deactivate", idempotent: true})
 	return err
 }
 
 // Reactivate makes a deactivated image active again.
 func (c *Client) Reactivate(ctx context.Context, id string) error {
-	_, err := c.doJSON(ctx, call{method: http.MethodPost, path: "/v2/images/" + escape(id) + "/actions/reactivate", idempotent: true})
+	err := c.doJSON(ctx, call{method: http.MethodPost, path: "/v2/images/" + escape(id) + "/actions/reactivate", idempotent: true})
 	return err
 }
 
@@ -351,7 +351,7 @@ func (c *Client) ListImages(ctx context.Context, opts ListImagesOptions) ([]Imag
 			Images []Image `json:"images"`
 			Next   string  `json:"next"`
 		}
-		if _, err := c.doJSON(ctx, call{method: http.MethodGet, path: "/v2/images", query: q, idempotent: true, out: &page}); err != nil {
+		if err := c.doJSON(ctx, call{method: http.MethodGet, path: "/v2/images", query: q, idempotent: true, out: &page}); err != nil {
 			return nil, err
 		}
 		for i := range page.Images {

@@ -72,7 +72,7 @@ func (c *Client) ImportImage(ctx context.Context, id string, req ImportRequest) 
 		return errors.New("import request with both stores and all_stores")
 	}
 	for attempt := 0; ; attempt++ {
-		_, err := c.doJSON(ctx, call{method: http.MethodPost, path: "/v2/images/" + escape(id) + "/import", body: req})
+		err := c.doJSON(ctx, call{method: http.MethodPost, path: "/v2/images/" + escape(id) + "/import", body: req})
 		if err != nil && attempt < c.maxRetries && importNotSent(err) && ctx.Err() == nil {
 			c.log.Warn(ctx, "Could not connect to Glance to request the import, retrying", map[string]any{
 				"image_id": id, "method": req.Method.Name, "error": err.Error(), "attempt": attempt + 1,
@@ -114,7 +114,7 @@ func importMaybeStarted(err error) bool {
 // admin by default). Data that is already gone (404) is not an error. Glance refuses (403) to
 // delete the only copy of an image's data.
 func (c *Client) DeleteFromStore(ctx context.Context, store, imageID string) error {
-	_, err := c.doJSON(ctx, call{method: http.MethodDelete, path: "/v2/stores/" + escape(store) + "/" + escape(imageID), idempotent: true})
+	err := c.doJSON(ctx, call{method: http.MethodDelete, path: "/v2/stores/" + escape(store) + "/" + escape(imageID), idempotent: true})
 	if IsNotFound(err) {
 		return nil
 	}
@@ -149,7 +149,7 @@ func (c *Client) ImageTasks(ctx context.Context, imageID string) ([]Task, error)
 	var out struct {
 		Tasks []Task `json:"tasks"`
 	}
-	if _, err := c.doJSON(ctx, call{method: http.MethodGet, path: "/v2/images/" + escape(imageID) + "/tasks", idempotent: true, out: &out}); err != nil {
+	if err := c.doJSON(ctx, call{method: http.MethodGet, path: "/v2/images/" + escape(imageID) + "/tasks", idempotent: true, out: &out}); err != nil {
 		return nil, err
 	}
 	sort.SliceStable(out.Tasks, func(i, j int) bool {

@@ -15,7 +15,7 @@ func (c *Client) ImportMethods(ctx context.Context) ([]string, error) {
 			Value []string `json:"value"`
 		} `json:"import-methods"`
 	}
-	_, err := c.doJSON(ctx, call{method: http.MethodGet, path: "/v2/info/import", idempotent: true, out: &out})
+	err := c.doJSON(ctx, call{method: http.MethodGet, path: "/v2/info/import", idempotent: true, out: &out})
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +80,7 @@ func (c *Client) stores(ctx context.Context, path string) ([]Store, error) {
 	var out struct {
 		Stores []wireStore `json:"stores"`
 	}
-	if _, err := c.doJSON(ctx, call{method: http.MethodGet, path: path, idempotent: true, out: &out}); err != nil {
+	if err := c.doJSON(ctx, call{method: http.MethodGet, path: path, idempotent: true, out: &out}); err != nil {
 		return nil, err
 	}
 	stores := make([]Store, 0, len(out.Stores))
@@ -127,7 +127,7 @@ func (c *Client) Usage(ctx context.Context) (Usage, error) {
 	var out struct {
 		Usage map[string]Quota `json:"usage"`
 	}
-	if _, err := c.doJSON(ctx, call{method: http.MethodGet, path: "/v2/info/usage", idempotent: true, out: &out}); err != nil {
+	if err := c.doJSON(ctx, call{method: http.MethodGet, path: "/v2/info/usage", idempotent: true, out: &out}); err != nil {
 		return nil, fmt.Errorf("reading quota usage: %w", err)
 	}
 	if out.Usage == nil {

@@ -37,7 +37,7 @@ func memberPath(imageID, memberID string) string {
 func (c *Client) CreateMember(ctx context.Context, imageID, memberID string) (*Member, error) {
 	var m Member
 	attempts := 0
-	_, err := c.doJSON(ctx, call{method: http.MethodPost, path: memberPath(imageID, ""), body: map[string]string{"member": memberID},
+	err := c.doJSON(ctx, call{method: http.MethodPost, path: memberPath(imageID, ""), body: map[string]string{"member": memberID},
 		idempotent: true, out: &m, attempts: &attempts})
 	if err != nil {
 		if attempts > 1 && IsConflict(err) {
@@ -53,7 +53,7 @@ func (c *Client) CreateMember(ctx context.Context, imageID, memberID string) (*M
 // the image's visibility is no longer "shared" ("Only shared images have members.").
 func (c *Client) GetMember(ctx context.Context, imageID, memberID string) (*Member, error) {
 	var m Member
-	if _, err := c.doJSON(ctx, call{method: http.MethodGet, path: memberPath(imageID, memberID), idempotent: true, out: &m}); err != nil {
+	if err := c.doJSON(ctx, call{method: http.MethodGet, path: memberPath(imageID, memberID), idempotent: true, out: &m}); err != nil {
 		return nil, err
 	}
 	return &m, nil
@@ -64,7 +64,7 @@ func (c *Client) ListMembers(ctx context.Context, imageID string) ([]Member, err
 	var out struct {
 		Members []Member `json:"members"`
 	}
-	if _, err := c.doJSON(ctx, call{method: http.MethodGet, path: memberPath(imageID, ""), idempotent: true, out: &out}); err != nil {
+	if err := c.doJSON(ctx, call{method: http.MethodGet, path: memberPath(imageID, ""), idempotent: true, out: &out}); err != nil {
 		return nil, err
 	}
 	return out.Members, nil
@@ -74,7 +74,7 @@ func (c *Client) ListMembers(ctx context.Context, imageID string) ([]Member, err
 // owner gets 403, a project that is not a member 404.
 func (c *Client) UpdateMemberStatus(ctx context.Context, imageID, memberID, status string) (*Member, error) {
 	var m Member
-	_, err := c.doJSON(ctx, call{method: http.MethodPut, path: memberPath(imageID, memberID), body: map[string]string{"status": status}, idempotent: true, out: &m})
+	err := c.doJSON(ctx, call{method: http.MethodPut, path: memberPath(imageID, memberID), body: map[string]string{"status": status}, idempotent: true, out: &m})
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +85,7 @@ func (c *Client) UpdateMemberStatus(ctx context.Context, imageID, memberID, stat
 // already gone is not an error. Glance answers 403 to anyone but the owner, and to the owner
 // too while the image's visibility is not "shared".
 func (c *Client) DeleteMember(ctx context.Context, imageID, memberID string) error {
-	_, err := c.doJSON(ctx, call{method: http.MethodDelete, path: memberPath(imageID, memberID), idempotent: true})
+	err := c.doJSON(ctx, call{method: http.MethodDelete, path: memberPath(imageID, memberID), idempotent: true})
 	if IsNotFound(err) {
 		return nil
 	}

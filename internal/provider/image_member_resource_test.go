@@ -55,13 +55,18 @@ data "glance_images" "seen" {
 	return cfg
 }
 
-func testAccCheckMemberStatus(t *testing.T, imageAddr, want string) resource.TestCheckFunc {
+// testAccCheckMemberStatus checks, through the client, the alt project's membership of
+// glance_image.shared ("" for none).
+func testAccCheckMemberStatus(t *testing.T, want string) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
-		id := s.RootModule().Resources[imageAddr].Primary.ID
+		id := s.RootModule().Resources["glance_image.shared"].Primary.ID
 		m, err := acctest.Client(t, acctest.Demo).GetMember(context.Background(), id, acctest.Alt.ProjectID(t))
 		if want == "" {
-			if !glance.IsNotFound(err) {
-				return fmt.Errorf("membership of image %s: got %+v, %v; want none", id, m, err)
+			if err != nil && !glance.IsNotFound(err) {
+				return fmt.Errorf("membership of image %s: %w", id, err)
+			}
+			if err == nil {
+				return fmt.Errorf("membership of image %s: got %+v; want none", id, m)
 			}
 			return nil
 		}
@@ -84,7 +89,7 @@ func TestAccImageMember_shareAcceptRejectRevoke(t *testing.T) {
 			{
 				// Shared, not yet answered.
 				Config: memberConfig(t, name, "shared", true, ""),
-				Check:  testAccCheckMemberStatus(t, "glance_image.shared", "pending"),
+				Check:  testAccCheckMemberStatus(t, "pending"),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("glance_image_member.test", tfjsonpath.New("status"), knownvalue.StringExact("pending")),
 					statecheck.ExpectKnownValue("glance_image_member.test", tfjsonpath.New("member_id"), knownvalue.StringExact(acctest.Alt.ProjectID(t))),
@@ -93,7 +98,7 @@ func TestAccImageMember_shareAcceptRejectRevoke(t *testing.T) {
 			{
 				// Accepted by the consumer, who now sees the image.
 				Config: memberConfig(t, name, "shared", true, "accepted"),
-				Check:  testAccCheckMemberStatus(t, "glance_image.shared", "accepted"),
+				Check:  testAccCheckMemberStatus(t, "accepted"),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("glance_image_member_status.test", tfjsonpath.New("member_id"), knownvalue.StringExact(acctest.Alt.ProjectID(t))),
 					statecheck.ExpectKnownValue("data.glance_images.seen", tfjsonpath.New("images"), knownvalue.ListSizeExact(1)),
@@ -103,7 +108,7 @@ func TestAccImageMember_shareAcceptRejectRevoke(t *testing.T) {
 				// Rejected in place: the image leaves the consumer's default list.
 				Config:           memberConfig(t, name, "shared", true, "rejected"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("glance_image_member_status.test", plancheck.ResourceActionUpdate)}},
-				Check:            testAccCheckMemberStatus(t, "glance_image.shared", "rejected"),
+				Check:            testAccCheckMemberStatus(t, "rejected"),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("data.glance_images.seen", tfjsonpath.New("images"), knownvalue.ListSizeExact(0)),
 				},
@@ -111,15 +116,18 @@ func TestAccImageMember_shareAcceptRejectRevoke(t *testing.T) {
 			{
 				// The consumer's resource destroyed: the membership returns to pending.
 				Config: memberConfig(t, name, "shared", true, ""),
-				Check:  testAccCheckMemberStatus(t, "glance_image.shared", "pending"),
+				Check:  testAccCheckMemberStatus(t, "pending"),
 			},
 			{
 				// Revoked by the owner.
 				Config: memberConfig(t, name, "shared", false, ""),
-				Check: resource.ComposeTestCheckFunc(testAccCheckMemberStatus(t, "glance_image.shared", ""), func(*terraform.State) error {
+				Check: resource.ComposeTestCheckFunc(testAccCheckMemberStatus(t, ""), func(*terraform.State) error {
 					imgs, err := acctest.Client(t, acctest.Alt).ListImages(context.Background(), glance.ListImagesOptions{Name: name, MemberStatus: "all", Visibility: "shared"})
-					if err != nil || len(imgs) != 0 {
-						return fmt.Errorf("the consumer still sees %d images after the revoke (%v)", len(imgs), err)
+					if err != nil {
+						return err
+					}
+					if len(imgs) != 0 {
+						return fmt.Errorf("the consumer still sees %d images after the revoke", len(imgs))
 					}
 					return nil
 				}),
@@ -149,7 +157,7 @@ func TestAccImageMember_disappears(t *testing.T) {
 					plancheck.ExpectResourceAction("glance_image_member.test", plancheck.ResourceActionCreate),
 					plancheck.ExpectResourceAction("glance_image_member_status.test", plancheck.ResourceActionCreate),
 				}},
-				Check: testAccCheckMemberStatus(t, "glance_image.shared", "accepted"),
+				Check: testAccCheckMemberStatus(t, "accepted"),
 			},
 		},
 	})

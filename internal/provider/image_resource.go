@@ -270,7 +270,7 @@ func (r *ImageResource) Create(ctx context.Context, req resource.CreateRequest, 
 		}
 	}
 	state := plan
-	resp.Diagnostics.Append(flattenImage(ctx, img, &state, false)...)
+	flattenImage(img, &state, false)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	if fingerprint != nil {
 		resp.Diagnostics.Append(fingerprint.save(ctx, resp.Private)...)
@@ -367,7 +367,7 @@ func (r *ImageResource) Read(ctx context.Context, req resource.ReadRequest, resp
 		return
 	}
 	importing := state.Name.IsNull()
-	resp.Diagnostics.Append(flattenImage(ctx, img, &state, importing)...)
+	flattenImage(img, &state, importing)
 	if importing {
 		state.Timeouts = timeouts.Value{Object: types.ObjectNull(timeoutsAttrTypes())}
 	}
@@ -426,7 +426,7 @@ func (r *ImageResource) Update(ctx context.Context, req resource.UpdateRequest, 
 		}
 	}
 	newState := plan
-	resp.Diagnostics.Append(flattenImage(ctx, img, &newState, false)...)
+	flattenImage(img, &newState, false)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &newState)...)
 }
 
@@ -798,8 +798,7 @@ func serverAddedProperty(k string) bool {
 
 // flattenImage copies what Glance reports into m. Declared properties keep only their keys;
 // on import (adopt) every custom property not added by a tool becomes declared.
-func flattenImage(_ context.Context, img *glance.Image, m *imageModel, adopt bool) diag.Diagnostics {
-	var diags diag.Diagnostics
+func flattenImage(img *glance.Image, m *imageModel, adopt bool) {
 	m.ID = types.StringValue(img.ID)
 	m.Name = types.StringValue(img.Name)
 	m.DiskFormat = types.StringValue(img.DiskFormat)
@@ -821,21 +820,9 @@ func flattenImage(_ context.Context, img *glance.Image, m *imageModel, adopt boo
 	m.UpdatedAt = types.StringValue(img.UpdatedAt)
 	m.File = types.StringValue(img.File)
 	m.Schema = types.StringValue(img.Schema)
-	tags := make([]attr.Value, 0, len(img.Tags))
-	for _, t := range img.Tags {
-		tags = append(tags, types.StringValue(t))
-	}
-	m.Tags = types.SetValueMust(types.StringType, tags)
-	stores := make([]attr.Value, 0, len(img.Stores))
-	for _, s := range img.Stores {
-		stores = append(stores, types.StringValue(s))
-	}
-	m.Stores = types.ListValueMust(types.StringType, stores)
-	all := make(map[string]attr.Value, len(img.Properties))
-	for k, v := range img.Properties {
-		all[k] = types.StringValue(v)
-	}
-	m.AllProperties = types.MapValueMust(types.StringType, all)
+	m.Tags = stringSet(img.Tags)
+	m.Stores = stringList(img.Stores)
+	m.AllProperties = stringMap(img.Properties)
 
 	switch {
 	case adopt:
@@ -859,7 +846,6 @@ func flattenImage(_ context.Context, img *glance.Image, m *imageModel, adopt boo
 		}
 		m.Properties = types.MapValueMust(types.StringType, declared)
 	}
-	return diags
 }
 
 // imageFingerprint is what a source file looked like when its content was hashed.

@@ -73,7 +73,7 @@ func testAccCheckImageData(t *testing.T, addr, want string) resource.TestCheckFu
 		if err != nil {
 			return err
 		}
-		defer rc.Close()
+		defer func() { _ = rc.Close() }()
 		h := sha512.New()
 		if _, err := io.Copy(h, rc); err != nil {
 			return err
@@ -492,12 +492,12 @@ func TestPropertyPatchOps(t *testing.T) {
 func TestFlattenImage_declaredPropertiesOnly(t *testing.T) {
 	img := &glance.Image{ID: "i", Name: "n", Status: "active", Properties: map[string]string{"a": "1", "added": "x", "os_glance_failed_import": ""}}
 	m := imageModel{Properties: types.MapValueMust(types.StringType, map[string]attr.Value{"a": types.StringValue("old")})}
-	flattenImage(context.Background(), img, &m, false)
-	if len(m.Properties.Elements()) != 1 || m.Properties.Elements()["a"].(types.String).ValueString() != "1" || len(m.AllProperties.Elements()) != 3 {
+	flattenImage(img, &m, false)
+	if len(m.Properties.Elements()) != 1 || m.Properties.Elements()["a"] != types.StringValue("1") || len(m.AllProperties.Elements()) != 3 {
 		t.Fatalf("properties %v all %v", m.Properties, m.AllProperties)
 	}
 	adopted := imageModel{}
-	flattenImage(context.Background(), img, &adopted, true)
+	flattenImage(img, &adopted, true)
 	if len(adopted.Properties.Elements()) != 2 {
 		t.Fatalf("adopted %v: want a and added, not the os_glance key", adopted.Properties)
 	}
