@@ -13,18 +13,22 @@
 # Services: Keystone :5000 (and :5001, same users, tokens that expire after 20 s); Glance :9292 (stores fast (default) and slow, staging, glance-direct,
 # web-download, copy-image, glance-download, unified limits); the same Glance under /glance on
 # :9393 (the catalog's admin endpoint, like Platform9 PCD); a second, plain Glance on :9294
-# (one store, no quotas: not in the catalog); a web server on :8000 for web-download.
+# (one store, no quotas: not in the catalog); a web server on :8000 for web-download; TLS front
+# ends with a certificate of a private test CA: Keystone on https://127.0.0.1:5443, Glance on
+# https://127.0.0.1:9443/glance (CA in $GLANCE_ENV_DIR/tls/ca.pem).
 # Settings for tests: $GLANCE_ENV_DIR/env/acctest.env.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 E=${GLANCE_ENV_DIR:-$ROOT/.testenv}
-KS_PORT=5000 KS_SHORT_PORT=5001 GL_PORT=9292 PREFIX_PORT=9393 PLAIN_PORT=9294 WEB_PORT=8000
+KS_PORT=5000 KS_SHORT_PORT=5001 GL_PORT=9292 PREFIX_PORT=9393 PLAIN_PORT=9294 WEB_PORT=8000 TLS_KS_PORT=5443 TLS_GL_PORT=9443
 KS_URL=http://127.0.0.1:$KS_PORT
 GL_URL=http://127.0.0.1:$GL_PORT
 ADMIN_GL_URL=http://127.0.0.1:$PREFIX_PORT/glance
 PLAIN_GL_URL=http://127.0.0.1:$PLAIN_PORT
 WEB_URL=http://127.0.0.1:$WEB_PORT
+TLS_KS_URL=https://127.0.0.1:$TLS_KS_PORT
+TLS_GL_URL=https://127.0.0.1:$TLS_GL_PORT/glance
 PY=/usr/bin/python3 # the pyenv python first on PATH lacks the OpenStack modules
 ADMIN_PASS=admin-secret GLANCE_PASS=glance-secret DEMO_PASS=demo-secret ALT_PASS=alt-secret
 
@@ -35,7 +39,7 @@ die() { log "ERROR: $*"; exit 1; }
 wait_http() { # url seconds: until 200 or 300
   local i c
   for ((i = 0; i < $2 * 10; i++)); do
-    c=$(curl -s -o /dev/null -w '%{http_code}' "$1" || true)
+    c=$(curl -s --cacert "$E/tls/ca.pem" -o /dev/null -w '%{http_code}' "$1" || true)
     [[ $c == 200 || $c == 300 ]] && return 0
     sleep 0.1
   done
@@ -71,7 +75,7 @@ start_bg() {
 # ---------------------------------------------------------------------------------------------
 install() {
   if [[ -x /usr/bin/glance-api && -x /usr/bin/keystone-manage && -x /usr/bin/openstack && -x /usr/bin/jq &&
-    -x /usr/bin/sqlite3 && -x /usr/bin/bc && -e /usr/lib/uwsgi/plugins/python3_plugin.so ]]; then
+    -x /usr/bin/sqlite3 && -x /usr/bin/bc && -x /usr/bin/openssl && -e /usr/lib/uwsgi/plugins/python3_plugin.so ]]; then
     return 0
   fi
   [[ $(id -u) == 0 ]] || die "Keystone and Glance are not installed, and installing them needs root (apt-get)"
@@ -86,7 +90,7 @@ install() {
   {
     apt-get update -qq &&
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        glance-api keystone python3-glanceclient python3-openstackclient curl jq sqlite3 bc
+        glance-api keystone python3-glanceclient python3-openstackclient curl jq sqlite3 bc openssl
   } >"$E/logs/apt.log" 2>&1 || rc=$?
   if [[ $guard == 1 ]]; then rm -f /usr/sbin/policy-rc.d; fi
   [[ $rc == 0 ]] || { tail -20 "$E/logs/apt.log" >&2; die "apt-get install failed"; }
@@ -357,6 +361,9 @@ GLANCE_ACC_PUBLIC_ENDPOINT=$GL_URL
 GLANCE_ACC_ADMIN_ENDPOINT=$ADMIN_GL_URL
 GLANCE_ACC_PLAIN_ENDPOINT=$PLAIN_GL_URL
 GLANCE_ACC_WEB_URL=$WEB_URL
+GLANCE_ACC_TLS_AUTH_URL=$TLS_KS_URL/v3
+GLANCE_ACC_TLS_ENDPOINT=$TLS_GL_URL
+GLANCE_ACC_TLS_CACERT=$E/tls/ca.pem
 GLANCE_ACC_WEB_DIR=$E/www
 GLANCE_ACC_ENV_DIR=$E
 GLANCE_ENV_DIR=$E
@@ -368,6 +375,20 @@ start_keystone() {
   start_bg keystone "$KS_URL/v3" uwsgi --ini "$E/keystone/uwsgi.ini"
 }
 
+# make_tls creates a private CA and a server certificate it signs for 127.0.0.1 and localhost.
+make_tls() {
+  [[ -f $E/tls/server.pem && -f $E/tls/ca.pem ]] && return 0
+  mkdir -p "$E/tls"
+  (
+    cd "$E/tls" &&
+      openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=glance-testenv CA" -keyout ca-key.pem -out ca.pem &&
+      openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout server-key.pem -out server.csr &&
+      printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' >server.ext &&
+      openssl x509 -req -in server.csr -CA ca.pem -CAkey ca-key.pem -CAcreateserial -days 3650 -extfile server.ext -out server.pem
+  ) >"$E/logs/tls.log" 2>&1 || die "creating the test CA failed (see $E/logs/tls.log)"
+  log "test CA and server certificate created in $E/tls"
+}
+
 start_all() {
   start_keystone
   start_bg keystone-short "http://127.0.0.1:$KS_SHORT_PORT/v3" uwsgi --ini "$E/keystone-short/uwsgi.ini"
@@ -377,18 +398,24 @@ start_all() {
     (cd "$ROOT" && go build -o "$E/bin/prefixproxy" ./testenv/prefixproxy) || die "building the prefix proxy failed"
   fi
   start_bg prefixproxy "$ADMIN_GL_URL/healthcheck" "$E/bin/prefixproxy" -listen "127.0.0.1:$PREFIX_PORT" -target "$GL_URL" -prefix /glance
+  make_tls
+  start_bg tls-keystone "$TLS_KS_URL/v3" "$E/bin/prefixproxy" -listen "127.0.0.1:$TLS_KS_PORT" -target "$KS_URL" -prefix "" \
+    -tls-cert "$E/tls/server.pem" -tls-key "$E/tls/server-key.pem"
+  start_bg tls-glance "$TLS_GL_URL/healthcheck" "$E/bin/prefixproxy" -listen "127.0.0.1:$TLS_GL_PORT" -target "$GL_URL" -prefix /glance \
+    -tls-cert "$E/tls/server.pem" -tls-key "$E/tls/server-key.pem"
   start_bg web "$WEB_URL/img8m.bin" "$PY" -m http.server "$WEB_PORT" --bind 127.0.0.1 --directory "$E/www"
 }
 
 down_all() {
   local n
-  for n in web prefixproxy glance-plain glance-api keystone-short keystone; do
+  for n in tls-glance tls-keystone web prefixproxy glance-plain glance-api keystone-short keystone; do
     if [[ ${1:-} == quiet ]]; then stop_one "$n" >/dev/null; else stop_one "$n"; fi
   done
 }
 
 healthy() { # state is complete
-  [[ -f $E/configured && -f $E/env/acctest.env && -f $E/keystone-short/uwsgi.ini && -f $E/keystone/keystone.db && -f $E/glance/glance.db && -f $E/www/img8m.bin ]]
+  [[ -f $E/configured && -f $E/env/acctest.env && -f $E/keystone-short/uwsgi.ini && -f $E/keystone/keystone.db && -f $E/glance/glance.db && -f $E/www/img8m.bin ]] &&
+    grep -q GLANCE_ACC_TLS_CACERT "$E/env/acctest.env" # written since the TLS front ends exist
 }
 
 up() {
@@ -402,12 +429,14 @@ up() {
   [[ -n $t ]] || die "keystone issues no token"
   [[ $(curl -s -o /dev/null -w '%{http_code}' "$ADMIN_GL_URL/v2/info/stores" -H "X-Auth-Token: $t") == 200 ]] ||
     die "glance does not answer through the /glance proxy"
+  [[ $(curl -s --cacert "$E/tls/ca.pem" -o /dev/null -w '%{http_code}' "$TLS_GL_URL/v2/info/stores" -H "X-Auth-Token: $t") == 200 ]] ||
+    die "glance does not answer through the TLS proxy"
   log "ready: settings in $E/env/acctest.env"
 }
 
 status() {
   local n p
-  for n in keystone keystone-short glance-api glance-plain prefixproxy web; do
+  for n in keystone keystone-short glance-api glance-plain prefixproxy web tls-keystone tls-glance; do
     if running "$n"; then
       p=$(cat "$E/run/$n.pid")
       echo "$n: running (pid $p, rss $(ps -o rss= -p "$p" --ppid "$p" | awk '{s+=$1} END {print int(s/1024)}') MiB)"

@@ -1,11 +1,7 @@
 package provider
 
 import (
-	"encoding/pem"
 	"fmt"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,45 +15,22 @@ import (
 	"github.com/glance-provider/terraform-provider-glance/internal/acctest"
 )
 
-// tlsProxy serves target (scheme and host; the path is kept) through a TLS proxy with
-// httptest's self-signed certificate, over HTTP/2 as most TLS front ends offer it. It returns
-// the proxied URL and the certificate's PEM file.
-func tlsProxy(t *testing.T, target string) (proxied, caFile string) {
-	t.Helper()
-	u, err := url.Parse(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: u.Scheme, Host: u.Host})
-	proxy.FlushInterval = -1
-	srv := httptest.NewUnstartedServer(proxy)
-	srv.EnableHTTP2 = true
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	caFile = filepath.Join(t.TempDir(), "ca.pem")
-	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
-	if err := os.WriteFile(caFile, pemBytes, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return srv.URL + u.Path, caFile
-}
-
-// TestAccProvider_tls serves Keystone and Glance through TLS proxies with a self-signed
-// certificate and runs the terraform CLI: default verification rejects them with an error that
-// says what to do, cacert_file trusts them (authentication, an upload over HTTP/2, a read),
-// and insecure skips the check with a warning.
+// TestAccProvider_tls runs the terraform CLI against the test environment's TLS front ends of
+// Keystone and Glance, whose certificate a private CA signed: default verification rejects
+// them with an error that says what to do; cacert_file trusts them (authentication, an upload
+// over HTTP/2, a read); OS_CACERT does the same; insecure skips the check with a warning.
 func TestAccProvider_tls(t *testing.T) {
 	acctest.PreCheck(t)
 	t.Parallel()
-	keystoneURL, caFile := tlsProxy(t, acctest.Env(t, "OS_AUTH_URL"))
-	glanceURL, _ := tlsProxy(t, acctest.Env(t, "GLANCE_ACC_PUBLIC_ENDPOINT")) // the same httptest certificate
+	caFile := acctest.Env(t, "GLANCE_ACC_TLS_CACERT")
 	name := acctest.RandomName("tls")
 	file, digest := acctest.WriteRandomFile(t, "", 3<<20)
 	dir := t.TempDir()
 	write := func(tlsSetting string) {
 		t.Helper()
-		config := acctest.ExternalProvider + acctest.Admin.ProviderBlock(t, "", fmt.Sprintf("endpoint = %q", glanceURL), tlsSetting)
-		config = strings.Replace(config, acctest.Env(t, "OS_AUTH_URL"), keystoneURL, 1)
+		config := acctest.ExternalProvider + acctest.Admin.ProviderBlock(t, "",
+			fmt.Sprintf("endpoint = %q", acctest.Env(t, "GLANCE_ACC_TLS_ENDPOINT")), tlsSetting)
+		config = strings.Replace(config, acctest.Env(t, "OS_AUTH_URL"), acctest.Env(t, "GLANCE_ACC_TLS_AUTH_URL"), 1)
 		config += fmt.Sprintf(`
 data "glance_import_methods" "m" {}
 
@@ -79,31 +52,36 @@ output "os_hash_value" {
 			t.Fatal(err)
 		}
 	}
-	tf := func(args ...string) (string, error) { return acctest.Terraform(t, dir, nil, args...) }
+	tf := func(env []string, args ...string) (string, error) { return acctest.Terraform(t, dir, env, args...) }
 	t.Cleanup(func() {
 		write(fmt.Sprintf("cacert_file = %q", caFile))
-		_, _ = tf("destroy", "-auto-approve")
+		_, _ = tf(nil, "destroy", "-auto-approve")
 	})
 
 	write("")
-	out, err := tf("plan")
+	out, err := tf(nil, "plan")
 	if err == nil || !strings.Contains(out, "certificate") || !strings.Contains(out, "cacert_file") {
 		t.Fatalf("plan against an untrusted certificate: want an error that names the certificate and cacert_file, got err=%v\n%s", err, out)
 	}
 
 	write(fmt.Sprintf("cacert_file = %q", caFile))
-	if out, err := tf("apply", "-auto-approve"); err != nil {
+	if out, err := tf(nil, "apply", "-auto-approve"); err != nil {
 		t.Fatalf("apply with cacert_file: %v\n%s", err, out)
 	}
-	if out, _ := tf("output", "-raw", "os_hash_value"); out != digest {
+	if out, _ := tf(nil, "output", "-raw", "os_hash_value"); out != digest {
 		t.Errorf("os_hash_value after an upload through TLS = %q, want the file's sha512 %s", out, digest)
 	}
-	if out, _ := tf("output", "-raw", "methods"); out != "4" {
+	if out, _ := tf(nil, "output", "-raw", "methods"); out != "4" {
 		t.Errorf("import methods read through TLS: %q, want 4", out)
 	}
 
+	write("")
+	if out, err := tf([]string{"OS_CACERT=" + caFile}, "plan", "-detailed-exitcode"); err != nil {
+		t.Errorf("plan with OS_CACERT: want success and no changes, got %v\n%s", err, out)
+	}
+
 	write("insecure = true")
-	out, err = tf("plan", "-detailed-exitcode")
+	out, err = tf(nil, "plan", "-detailed-exitcode")
 	if err != nil {
 		t.Fatalf("plan with insecure = true: want success and no changes, got %v\n%s", err, out)
 	}
