@@ -146,6 +146,21 @@ func Client(t *testing.T, u User) *glance.Client {
 	return c
 }
 
+// ClientAt returns a Glance client authenticated as u for another Glance of the test
+// environment (such as GLANCE_ACC_PLAIN_ENDPOINT, which has its own database).
+func ClientAt(t *testing.T, u User, endpoint string) *glance.Client {
+	t.Helper()
+	Client(t, u)
+	clientsMu.Lock()
+	pc := providers[u]
+	clientsMu.Unlock()
+	c, err := glance.New(endpoint, pc, glance.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // RandomName returns a unique image name with the acceptance-test prefix.
 func RandomName(kind string) string {
 	b := make([]byte, 5)

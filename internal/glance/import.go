@@ -368,8 +368,12 @@ const (
 // importTargets are the stores the import writes to: the task's resolved list when visible,
 // else what was asked for (empty for the default store or an unexpanded all_stores).
 func importTargets(task *Task, w ImportWait) []string {
-	if task != nil && len(task.Input.Backend) > 0 {
-		return task.Input.Backend
+	if task != nil {
+		// A Glance without multiple stores records the backend as [null]: no named target.
+		named := slices.DeleteFunc(slices.Clone(task.Input.Backend), func(s string) bool { return s == "" })
+		if len(named) > 0 {
+			return named
+		}
 	}
 	return w.Stores
 }

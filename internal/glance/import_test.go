@@ -569,6 +569,9 @@ func TestJudgeImport(t *testing.T) {
 		"no task: all failed":                   {img("queued", "", "", "fast,slow"), nil, may, importFailed},
 		"no task: stale failure of other store": {img("active", "fast", "", "slow"), nil, ImportWait{Stores: []string{"fast"}, MustSucceed: true}, importDone},
 		"killed":                                {img("killed", "", "", ""), task("processing"), must, importFailed},
+		// A Glance without multiple stores: the task's backend is [null], the image has no stores.
+		"single store: task success": {img("active", "", "", ""), task("success", ""), ImportWait{MustSucceed: true}, importDone},
+		"single store: task failure": {img("queued", "", "", ""), task("failure", ""), ImportWait{MustSucceed: true}, importFailed},
 	} {
 		if got, reason := judgeImport(tc.img, tc.task, tc.w); got != tc.want {
 			t.Errorf("%s: verdict %d (%s), want %d", name, got, reason, tc.want)

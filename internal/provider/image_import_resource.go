@@ -355,6 +355,22 @@ func (r *ImageImportResource) Read(ctx context.Context, req resource.ReadRequest
 			state.Stores = imageImportSet(keep)
 		}
 	}
+	// With all_stores, a copy this resource made that disappeared shows as all_stores = false,
+	// so the plan copies to every store again.
+	if state.Method.ValueString() == glance.MethodCopyImage && state.AllStores.ValueBool() {
+		var lost []string
+		for _, s := range imageImportStrings(state.CopiedStores) {
+			if !slices.Contains(img.Stores, s) && !slices.Contains(img.FailedImport, s) {
+				lost = append(lost, s)
+			}
+		}
+		if len(lost) > 0 {
+			tflog.Info(ctx, "Image data is missing from stores this all_stores copy-image import copied to", map[string]any{
+				"image_id": id, "missing": strings.Join(lost, ","),
+			})
+			state.AllStores = types.BoolValue(false)
+		}
+	}
 	imageImportFlatten(&state, img, imageImportIntersect(imageImportStrings(state.CopiedStores), img.Stores))
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 }
@@ -650,7 +666,9 @@ func (r *ImageImportResource) ModifyPlan(ctx context.Context, req resource.Modif
 		}
 	}
 	// A data import into an image that already has data cannot work: say so now rather than
-	// after Terraform has dropped the old import.
+	// after Terraform has dropped the old import. As a warning: terraform destroy plans the
+	// configuration first, and an error here would keep the image from being destroyed
+	// (after a failed import, say). Create refuses it before sending anything.
 	if creating && !plan.Method.IsUnknown() && imageImportIsDataMethod(plan.Method.ValueString()) && !plan.ImageID.IsUnknown() {
 		img, err := r.meta.client.GetImage(ctx, plan.ImageID.ValueString())
 		switch {
@@ -660,7 +678,7 @@ func (r *ImageImportResource) ModifyPlan(ctx context.Context, req resource.Modif
 			tflog.Warn(ctx, "Cannot read the image at plan time", map[string]any{"image_id": plan.ImageID.ValueString(), "error": err.Error()})
 		default:
 			if d := imageImportPrecondition(plan.Method.ValueString(), img); d != nil {
-				resp.Diagnostics.Append(d)
+				resp.Diagnostics.AddAttributeWarning(path.Root("image_id"), d.Summary(), "The import will fail at apply. "+d.Detail())
 			}
 		}
 	}

@@ -287,6 +287,7 @@ func TestImageImportResource_modifyPlanChecksTheCloud(t *testing.T) {
 		attribute  string
 		summary    string
 		detailHas  string
+		warning    string
 		noAPICalls bool
 	}{
 		"offered method, known stores, queued image": {attrs: plan(map[string]any{"image_id": "queued-image", "method": "web-download", "uri": "http://h/x", "stores": []string{"slow"}})},
@@ -295,8 +296,10 @@ func TestImageImportResource_modifyPlanChecksTheCloud(t *testing.T) {
 			attribute: "method", summary: "Import Method Not Offered", detailHas: "It offers: `glance-direct`, `web-download`"},
 		"unknown store": {attrs: plan(map[string]any{"image_id": "queued-image", "method": "web-download", "uri": "http://h/x", "stores": []string{"fast", "nope"}}),
 			attribute: "stores", summary: "Unknown Store", detailHas: "Its stores are: `fast`, `slow`"},
+		// A warning, not an error: terraform destroy plans the configuration first, and an
+		// error would keep the image from being destroyed.
 		"data import into an active image": {attrs: plan(map[string]any{"image_id": "active-image", "method": "web-download", "uri": "http://h/x"}),
-			attribute: "image_id", summary: "Image Already Has Data"},
+			attribute: "image_id", warning: "Image Already Has Data"},
 		"provider configuration unknown": {attrs: plan(map[string]any{"image_id": "active-image", "method": "copy-image", "stores": []string{"nope"}}),
 			meta: &providerMeta{configUnknown: true}, noAPICalls: true},
 		"unknown values are not checked": {attrs: plan(map[string]any{"image_id": imageImportUnknownString, "method": imageImportUnknownString,
@@ -322,6 +325,15 @@ func TestImageImportResource_modifyPlanChecksTheCloud(t *testing.T) {
 			if tc.summary != "" {
 				if !imageImportHasError(resp.Diagnostics, tc.attribute, tc.summary) || !strings.Contains(resp.Diagnostics.Errors()[0].Detail(), tc.detailHas) {
 					t.Fatalf("want %q on %s mentioning %q, got %v", tc.summary, tc.attribute, tc.detailHas, resp.Diagnostics)
+				}
+			}
+			if tc.warning != "" {
+				found := false
+				for _, d := range resp.Diagnostics.Warnings() {
+					found = found || (d.Summary() == tc.warning && diagPath(d) == tc.attribute && strings.Contains(d.Detail(), "will fail at apply"))
+				}
+				if !found {
+					t.Fatalf("want the warning %q on %s, got %v", tc.warning, tc.attribute, resp.Diagnostics)
 				}
 			}
 			n := 0
@@ -626,9 +638,9 @@ resource "glance_image_import" "test" {
 				ExpectError: testAccImageImportErr("Checksum Mismatch", "does not match checksum"),
 			},
 			{
-				// New data needs a new image: the plan says so instead of failing halfway.
+				// New data needs a new image: the plan warns, and the apply fails before
+				// anything is sent to Glance.
 				Config:      strings.Replace(config("sha512:"+sum512), file, otherFile, 1),
-				PlanOnly:    true,
 				ExpectError: testAccImageImportErr("Image Already Has Data", "replace the image as well"),
 			},
 		},
@@ -989,12 +1001,7 @@ resource "glance_image_import" "copy" {
 func TestAccImageImport_copyImageAllStores(t *testing.T) {
 	testAccImageImportPreCheck(t)
 	uri, _, _ := testAccImageImportWebFile(t)
-	resource.ParallelTest(t, resource.TestCase{
-		PreCheck:                 func() { acctest.PreCheck(t) },
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
-		CheckDestroy:             testAccImageImportDestroyed(t),
-		Steps: []resource.TestStep{{
-			Config: testAccImageImportRecord("test", "") + fmt.Sprintf(`
+	config := testAccImageImportRecord("test", "") + fmt.Sprintf(`
 resource "glance_image_import" "data" {
   image_id = glance_image.test.id
   method   = "web-download"
@@ -1006,10 +1013,36 @@ resource "glance_image_import" "copy" {
   method     = "copy-image"
   all_stores = true
 }
-`, uri),
+`, uri)
+	var imageID string
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             testAccImageImportDestroyed(t),
+		Steps: []resource.TestStep{{
+			Config: config,
+			Check: func(s *terraform.State) error {
+				imageID = s.RootModule().Resources["glance_image.test"].Primary.ID
+				return nil
+			},
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("glance_image_import.data", tfjsonpath.New("image_stores"), testAccImageImportStoreSet("fast")),
 				statecheck.ExpectKnownValue("glance_image_import.copy", tfjsonpath.New("image_stores"), testAccImageImportStoreSet("fast", "slow")),
+				statecheck.ExpectKnownValue("glance_image_import.copy", tfjsonpath.New("copied_stores"), testAccImageImportStoreSet("slow")),
+				testAccImageImportGlance(t, "glance_image_import.copy", testAccImageImportStoresAre("fast", "slow")),
+			},
+		}, {
+			// A copy deleted out of band is drift with all_stores too: the plan copies it again.
+			PreConfig: func() {
+				if err := acctest.Client(t, acctest.Admin).DeleteFromStore(context.Background(), "slow", imageID); err != nil {
+					t.Fatal(err)
+				}
+			},
+			Config: config,
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction("glance_image_import.copy", plancheck.ResourceActionUpdate),
+			}},
+			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("glance_image_import.copy", tfjsonpath.New("copied_stores"), testAccImageImportStoreSet("slow")),
 				testAccImageImportGlance(t, "glance_image_import.copy", testAccImageImportStoresAre("fast", "slow")),
 			},
@@ -1286,4 +1319,63 @@ func testAccImageImportPreCheck(t *testing.T) {
 		t.Skipf("acceptance test: runs with %s=1 (scripts/testacc.sh)", resource.EnvTfAcc)
 	}
 	acctest.PreCheck(t)
+}
+
+// TestAccImageImport_singleStoreCloud imports by glance-direct and web-download into the test
+// environment's plain Glance, which has no multiple stores: Glance records no target store,
+// and the imports must still count as done.
+func TestAccImageImport_singleStoreCloud(t *testing.T) {
+	testAccImageImportPreCheck(t)
+	plain := acctest.Env(t, "GLANCE_ACC_PLAIN_ENDPOINT")
+	file, fileSum := acctest.WriteRandomFile(t, "", testAccImageImportMiB)
+	uri, uriSum, _ := testAccImageImportWebFile(t)
+	client := acctest.ClientAt(t, acctest.Admin, plain)
+	hasData := func(address, sum string) resource.TestCheckFunc {
+		return func(s *terraform.State) error {
+			img, err := client.GetImage(context.Background(), s.RootModule().Resources[address].Primary.Attributes["image_id"])
+			if err != nil {
+				return err
+			}
+			if img.Status != glance.StatusActive || img.OSHashValue != sum {
+				return fmt.Errorf("%s: image %s is %s with os_hash_value %.16s…; want active with %.16s…", address, img.ID, img.Status, img.OSHashValue, sum)
+			}
+			return nil
+		}
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy: func(s *terraform.State) error {
+			for _, rs := range s.RootModule().Resources {
+				if rs.Type != "glance_image" {
+					continue
+				}
+				if _, err := client.GetImage(context.Background(), rs.Primary.ID); !glance.IsNotFound(err) {
+					return fmt.Errorf("image %s still exists (or cannot be read: %v)", rs.Primary.ID, err)
+				}
+			}
+			return nil
+		},
+		Steps: []resource.TestStep{{
+			Config: acctest.Admin.ProviderBlock(t, "", fmt.Sprintf("endpoint = %q", plain)) +
+				testAccImageImportRecord("direct", "") + testAccImageImportRecord("web", "") + fmt.Sprintf(`
+resource "glance_image_import" "direct" {
+  image_id = glance_image.direct.id
+  method   = "glance-direct"
+  file     = %q
+}
+
+resource "glance_image_import" "web" {
+  image_id = glance_image.web.id
+  method   = "web-download"
+  uri      = %q
+}
+`, file, uri),
+			Check: resource.ComposeTestCheckFunc(hasData("glance_image_import.direct", fileSum), hasData("glance_image_import.web", uriSum)),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("glance_image_import.direct", tfjsonpath.New("status"), knownvalue.StringExact("active")),
+				statecheck.ExpectKnownValue("glance_image_import.web", tfjsonpath.New("os_hash_value"), knownvalue.StringExact(uriSum)),
+			},
+		}},
+	})
 }

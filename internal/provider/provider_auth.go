@@ -207,6 +207,11 @@ func resolveSettings(m providerModel, env lookupEnv) (settings, diag.Diagnostics
 			a.Scope = &gophercloud.AuthScope{ProjectName: projectName, DomainName: projectDomainName, DomainID: projectDomainID}
 		}
 	}
+	// A token names its user itself: Keystone refuses a user or user domain beside it, and those
+	// often linger in the environment from an RC file.
+	if hasToken {
+		a.Username, a.UserID, a.DomainName, a.DomainID = "", "", "", ""
+	}
 	// A token with a scope is exchanged for a scoped token; without one it is used as it is.
 	a.AllowReauth = !hasToken
 	s.auth = a

@@ -97,7 +97,8 @@ func TestResolveSettings_valid(t *testing.T) {
 			}
 		}},
 		"block's token wins over OS_PASSWORD": {env: passwordEnv, model: func(m *providerModel) { m.Token = types.StringValue("t") }, check: func(t *testing.T, s settings) {
-			if s.auth.Password != "" || s.auth.TokenID != "t" || s.auth.AllowReauth {
+			// Keystone refuses a user name or domain beside a token.
+			if s.auth.Password != "" || s.auth.TokenID != "t" || s.auth.AllowReauth || s.auth.Username != "" || s.auth.DomainName != "" {
 				t.Errorf("auth = %+v", s.auth)
 			}
 		}},
