@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -66,6 +68,11 @@ const (
 	// imageFingerprintKey holds, in private state, what the source file looked like when its
 	// content was last hashed, so that plans hash it again only when it changed.
 	imageFingerprintKey = "source_fingerprint"
+	// imageAdoptedPropertiesKey lists the properties terraform import adopted; those the
+	// configuration then leaves out are kept in Glance, not deleted (imageKeepPropertiesKey
+	// carries them from the plan to the update).
+	imageAdoptedPropertiesKey = "adopted_properties"
+	imageKeepPropertiesKey    = "keep_properties"
 )
 
 var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
@@ -128,10 +135,10 @@ func (r *ImageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			"hidden": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
 				MarkdownDescription: "Hide the image from default image lists (`os_hidden`). Default: `false`."},
 			"min_disk_gb": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(0),
-				Validators:          []validator.Int64{int64validator.AtLeast(0)},
+				Validators:          []validator.Int64{int64validator.Between(0, math.MaxInt32)},
 				MarkdownDescription: "Minimum disk size in GiB a server booted from the image needs. Default: `0`."},
 			"min_ram_mb": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(0),
-				Validators:          []validator.Int64{int64validator.AtLeast(0)},
+				Validators:          []validator.Int64{int64validator.Between(0, math.MaxInt32)},
 				MarkdownDescription: "Minimum RAM in MiB a server booted from the image needs. Default: `0`."},
 			"tags": schema.SetAttribute{
 				Optional: true, Computed: true, ElementType: types.StringType,
@@ -151,10 +158,11 @@ func (r *ImageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			"store": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "Store to upload the data to (`X-Image-Meta-Store`), one of the ids `glance_stores` lists; default: " +
-					"the cloud's default store. Checked at plan time. Changing it replaces the image; to copy data to more stores use " +
-					"`glance_image_import` with `copy-image`.",
-				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+					"the cloud's default store. Checked at plan time. Only used with `source`; with `source`, changing it replaces the " +
+					"image. To copy data to more stores use `glance_image_import` with `copy-image`.",
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIf(storeChangeReplaces,
+					"With source, a new store means a new upload.", "With `source`, a new store means a new upload.")},
 			},
 			"source": schema.SingleNestedAttribute{
 				Optional: true,
@@ -163,9 +171,10 @@ func (r *ImageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 					"the size. The size is sent as `Content-Length` when known; decompressed or chunked URL data is sent chunked (some " +
 					"Glance front ends need a length: use `glance_image_import` with `glance-direct` for them).",
 				Attributes: map[string]schema.Attribute{
-					"file": schema.StringAttribute{Optional: true,
-						MarkdownDescription: "Path of a local file. Moving the file to another path without changing its content plans no change."},
-					"url": schema.StringAttribute{Optional: true,
+					"file": schema.StringAttribute{Optional: true, Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+						MarkdownDescription: "Path of a local file. Moving the file to another path without changing its content does not replace the " +
+							"image: the plan records the new path in place, without an API call."},
+					"url": schema.StringAttribute{Optional: true, Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 						MarkdownDescription: "HTTP(S) URL the provider downloads and streams into Glance (Glance itself never sees the URL; " +
 							"compare `glance_image_import` with `web-download`). Changing it replaces the image."},
 					"headers": schema.MapAttribute{Optional: true, Sensitive: true, WriteOnly: true, ElementType: types.StringType,
@@ -176,7 +185,9 @@ func (r *ImageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 							". `auto` recognises gzip, bzip2, xz and zstd by their first bytes and sends anything else as it is. Default: `none`."},
 					"checksum": schema.StringAttribute{Optional: true,
 						MarkdownDescription: "Expected digest of the (decompressed) data: `sha256:<hex>`, `sha512:<hex>` or `md5:<hex>`. " +
-							"Verified while streaming; a mismatch fails the apply and deletes the image. Changing it replaces the image."},
+							"Verified while streaming; a mismatch fails the apply and deletes the image. On an existing image, a changed checksum " +
+							"is checked at plan time against the file (or the image's own digests) and replaces the image only when the data differs; " +
+							"a mismatch with the file is a plan error. Letter case does not matter."},
 				},
 			},
 			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{Create: true, Update: true, Delete: true,
@@ -224,6 +235,10 @@ func (r *ImageResource) Create(ctx context.Context, req resource.CreateRequest, 
 		// Chosen here, not by Glance: a create whose answer is lost can then be found again.
 		createReq.ID = uuid.NewString()
 	}
+	// Protected only once the data is verified: a protected image could not be deleted
+	// after a failed upload.
+	protect := createReq.Protected
+	createReq.Protected = false
 	ctx = tflog.SetField(ctx, "image_id", createReq.ID)
 	client := r.meta.client
 	img, err := client.CreateImage(ctx, createReq)
@@ -235,12 +250,12 @@ func (r *ImageResource) Create(ctx context.Context, req resource.CreateRequest, 
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), img.ID)...)
 
 	fail := func(summary, detail string) {
-		resp.Diagnostics.AddError(summary, detail)
 		if err := r.cleanupFailedCreate(ctx, img.ID); err != nil {
-			resp.Diagnostics.AddError("Error Deleting Failed Image",
-				fmt.Sprintf("The image %s could not be deleted after the failure above: %s. It stays in state (tainted) so that the next apply or destroy removes it.", img.ID, err))
+			resp.Diagnostics.AddError(summary, fmt.Sprintf("%s\n\nDeleting image %s after this failure failed too: %s. "+
+				"It stays in state (tainted) so that the next apply or destroy removes it.", detail, img.ID, err))
 			return
 		}
+		resp.Diagnostics.AddError(summary, detail+"\n\nThe image was deleted, so nothing is left behind; fix the cause and apply again.")
 		resp.State.RemoveResource(ctx)
 	}
 
@@ -266,6 +281,12 @@ func (r *ImageResource) Create(ctx context.Context, req resource.CreateRequest, 
 		}
 		if img, err = client.GetImage(ctx, img.ID); err != nil {
 			fail("Error Reading Image", imageAPIErrorDetail("reading image "+createReq.ID, err))
+			return
+		}
+	}
+	if protect {
+		if img, err = client.UpdateImage(ctx, img.ID, []glance.PatchOp{{Op: "replace", Path: "/protected", Value: true}}); err != nil {
+			fail("Error Protecting Image", imageAPIErrorDetail("setting protected on image "+createReq.ID, err))
 			return
 		}
 	}
@@ -298,16 +319,16 @@ func (r *ImageResource) upload(ctx context.Context, id string, plan imageModel, 
 	tflog.Info(ctx, "Uploading image data", map[string]any{"source": src.String(), "store": opts.Store})
 	res, err := client.Upload(ctx, id, src, opts)
 	if err != nil {
-		return nil, nil, "Error Uploading Image Data", fmt.Sprintf("Streaming %s into image %s failed: %s\n\nThe image was deleted; fix the cause and apply again.", src, id, err)
+		return nil, nil, "Error Uploading Image Data", fmt.Sprintf("Streaming %s into image %s failed: %s", src, id, err)
 	}
 	if wantDigest != "" && res.Digests[wantAlgo] != wantDigest {
-		return nil, nil, "Image Checksum Mismatch", fmt.Sprintf("The data of %s has %s %s, but source.checksum expects %s. The image was deleted. "+
+		return nil, nil, "Image Checksum Mismatch", fmt.Sprintf("The data of %s has %s %s, but source.checksum expects %s. "+
 			"Check that the file or URL is the one you meant, or correct source.checksum.", src, wantAlgo, res.Digests[wantAlgo], wantDigest)
 	}
 	tflog.Info(ctx, "Waiting for the image to become active")
 	img, err := client.WaitForImage(ctx, id, glance.ActiveImage)
 	if err != nil {
-		return nil, nil, "Error Waiting for Image", fmt.Sprintf("After the upload of %s, image %s did not become active: %s\n\nThe image was deleted.", src, id, err)
+		return nil, nil, "Error Waiting for Image", fmt.Sprintf("After the upload of %s, image %s did not become active: %s", src, id, err)
 	}
 	tflog.Info(ctx, "Verifying image data", map[string]any{"os_hash_algo": img.OSHashAlgo})
 	err = glance.VerifyImageDigest(img, res.Digests)
@@ -323,8 +344,8 @@ func (r *ImageResource) upload(ctx context.Context, id string, plan imageModel, 
 		}
 	}
 	if err != nil {
-		return nil, nil, "Image Data Verification Failed", fmt.Sprintf("Image %s is active, but its data does not match what was sent from %s: %s\n\n"+
-			"The image was deleted, so no image with wrong bytes stays active. Apply again; if this repeats, something between the provider and Glance alters data.", id, src, err)
+		return nil, nil, "Image Data Verification Failed", fmt.Sprintf("Image %s became active, but its data does not match what was sent from %s: %s. "+
+			"If this repeats, something between the provider and Glance alters data.", id, src, err)
 	}
 	var fp *imageFingerprint
 	if fpPath != "" && before != nil {
@@ -370,8 +391,35 @@ func (r *ImageResource) Read(ctx context.Context, req resource.ReadRequest, resp
 	flattenImage(img, &state, importing)
 	if importing {
 		state.Timeouts = timeouts.Value{Object: types.ObjectNull(timeoutsAttrTypes())}
+		resp.Diagnostics.Append(savePrivateKeys(ctx, resp.Private, imageAdoptedPropertiesKey, mapKeys(state.Properties))...)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.Diagnostics.Append(refreshImageFingerprint(ctx, state, req.Private, resp.Private)...)
+}
+
+// refreshImageFingerprint hashes a source file whose size or mtime changed (a touch, a fresh
+// checkout) and keeps the new fingerprint. Only refresh can keep it when nothing else changes:
+// a plan's private state is dropped when the plan is empty, and the file would be hashed on
+// every run.
+func refreshImageFingerprint(ctx context.Context, state imageModel, prior, next privateState) diag.Diagnostics {
+	if state.Source == nil || state.Source.File.ValueString() == "" || state.OSHashValue.ValueString() == "" || next == nil {
+		return nil
+	}
+	filePath, algo, decompress := state.Source.File.ValueString(), state.OSHashAlgo.ValueString(), state.Source.Decompress.ValueString()
+	st, err := os.Stat(filePath)
+	if err != nil || st.IsDir() {
+		return nil // the plan reports it
+	}
+	fp, diags := loadImageFingerprint(ctx, prior)
+	if fp.matches(filePath, st, decompress, algo) {
+		return diags
+	}
+	tflog.Info(ctx, "Source file's size or modification time changed; hashing it", map[string]any{"file": filePath})
+	res, err := glance.HashSource(ctx, glance.FileSource(filePath), decompress, []string{algo})
+	if err != nil {
+		return diags // the plan reads it again and reports the error
+	}
+	return append(diags, newImageFingerprint(filePath, st, decompress, algo, res.Digests[algo]).save(ctx, next)...)
 }
 
 func timeoutsAttrTypes() map[string]attr.Type {
@@ -393,7 +441,20 @@ func (r *ImageResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	ctx = tflog.SetField(ctx, "image_id", id)
 	client := r.meta.client
 
-	ops, diags := imagePatchOps(ctx, state, plan)
+	// Properties adopted at import that the configuration does not declare stay in Glance.
+	keep, diags := loadPrivateKeys(ctx, req.Private, imageKeepPropertiesKey)
+	resp.Diagnostics.Append(diags...)
+	patchFrom := state
+	if len(keep) > 0 && !state.Properties.IsNull() {
+		declared := map[string]attr.Value{}
+		for k, v := range state.Properties.Elements() {
+			if !slices.Contains(keep, k) {
+				declared[k] = v
+			}
+		}
+		patchFrom.Properties = types.MapValueMust(types.StringType, declared)
+	}
+	ops, diags := imagePatchOps(ctx, patchFrom, plan)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
@@ -428,6 +489,48 @@ func (r *ImageResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	newState := plan
 	flattenImage(img, &newState, false)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &newState)...)
+	// After the first apply the configuration alone says which properties are managed.
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, imageAdoptedPropertiesKey, nil)...)
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, imageKeepPropertiesKey, nil)...)
+}
+
+// mapKeys lists the keys of a known map, sorted.
+func mapKeys(m types.Map) []string {
+	if m.IsNull() || m.IsUnknown() {
+		return nil
+	}
+	keys := make([]string, 0, len(m.Elements()))
+	for k := range m.Elements() {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func savePrivateKeys(ctx context.Context, p privateState, key string, keys []string) diag.Diagnostics {
+	if p == nil {
+		return nil
+	}
+	if len(keys) == 0 {
+		return p.SetKey(ctx, key, nil)
+	}
+	b, err := json.Marshal(keys)
+	if err != nil {
+		return nil
+	}
+	return p.SetKey(ctx, key, b)
+}
+
+func loadPrivateKeys(ctx context.Context, p privateState, key string) ([]string, diag.Diagnostics) {
+	if p == nil {
+		return nil, nil
+	}
+	b, diags := p.GetKey(ctx, key)
+	var keys []string
+	if len(b) > 0 {
+		_ = json.Unmarshal(b, &keys) // unreadable: nothing is kept
+	}
+	return keys, diags
 }
 
 func (r *ImageResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -477,6 +580,11 @@ func (r *ImageResource) ValidateConfig(ctx context.Context, req resource.Validat
 		}
 	}
 	src := cfg.Source
+	if src == nil && !cfg.Store.IsNull() {
+		resp.Diagnostics.AddAttributeWarning(path.Root("store"), "Store Without Source",
+			"store only chooses where the data of source is uploaded; without source it has no effect. "+
+				"To put an image's data in a store, use glance_image_import (its stores argument), or add source.")
+	}
 	if src == nil {
 		return
 	}
@@ -532,6 +640,26 @@ func (r *ImageResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	}
 	remote := r.meta != nil && !r.meta.configUnknown && r.meta.client != nil
 
+	// After terraform import every property counts as declared; those the configuration leaves
+	// out are kept in Glance, not deleted.
+	if !creating && !plan.Properties.IsUnknown() {
+		adopted, diags := loadPrivateKeys(ctx, req.Private, imageAdoptedPropertiesKey)
+		resp.Diagnostics.Append(diags...)
+		var keep []string
+		for _, k := range adopted {
+			if _, inState := state.Properties.Elements()[k]; inState && !slices.Contains(mapKeys(plan.Properties), k) {
+				keep = append(keep, k)
+			}
+		}
+		if len(keep) > 0 {
+			resp.Diagnostics.AddAttributeWarning(path.Root("properties"), "Imported Properties Left in Place",
+				fmt.Sprintf("Image %s was imported with the properties %s, which this configuration does not declare. The plan shows them "+
+					"as removed from the managed properties, but the apply leaves them in Glance (all_properties still lists them). "+
+					"To delete one, declare it, apply, then remove it.", state.ID.ValueString(), strings.Join(keep, ", ")))
+		}
+		resp.Diagnostics.Append(savePrivateKeys(ctx, resp.Private, imageKeepPropertiesKey, keep)...)
+	}
+
 	// The store must exist: checked against the cloud when it is known.
 	if creating && remote && !plan.Store.IsNull() && !plan.Store.IsUnknown() {
 		r.checkStore(ctx, plan.Store.ValueString(), &resp.Diagnostics)
@@ -553,13 +681,32 @@ func (r *ImageResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 
 	// An existing image: decide whether the declared source still describes its content.
 	prior := state.Source
+	want := state.OSHashValue.ValueString()
+	algo := state.OSHashAlgo.ValueString()
+	sumAlgo, sumDigest, _ := glance.ParseChecksum(src.Checksum.ValueString()) // validated above; "" when unset
+	checksumChanged := sumDigest != "" && (prior == nil || !sameChecksum(prior.Checksum.ValueString(), src.Checksum.ValueString()))
+	// What the image's own digests say of the declared checksum: match, mismatch or unknown.
+	imageHas := func() (known, matches bool) {
+		switch {
+		case sumAlgo == algo && want != "":
+			return true, sumDigest == want
+		case sumAlgo == "md5" && state.Checksum.ValueString() != "":
+			return true, sumDigest == state.Checksum.ValueString()
+		}
+		return false, false
+	}
 	reason := ""
 	switch {
-	case prior != nil && prior.Checksum.ValueString() != src.Checksum.ValueString() && !src.Checksum.IsNull():
-		reason = fmt.Sprintf("source.checksum changed from %q to %q", prior.Checksum.ValueString(), src.Checksum.ValueString())
+	case state.Status.ValueString() == glance.StatusQueued && want == "":
+		// A record without data (created without source): its data can only come with a new image.
+		reason = "the image has no data yet (status queued) and source now declares some"
 	case src.URL.ValueString() != "":
 		if prior != nil && prior.URL.ValueString() != src.URL.ValueString() {
 			reason = "source.url changed; the provider cannot tell whether the new URL serves the same data without downloading it"
+		} else if checksumChanged {
+			if known, matches := imageHas(); !known || !matches {
+				reason = fmt.Sprintf("source.checksum changed to %q, which is not the checksum of the image's data", src.Checksum.ValueString())
+			}
 		}
 	case filePath != "":
 		st, err := os.Stat(filePath)
@@ -572,29 +719,57 @@ func (r *ImageResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 			imageCheckFileExists(filePath, &resp.Diagnostics)
 			return
 		}
-		want := state.OSHashValue.ValueString()
-		algo := state.OSHashAlgo.ValueString()
 		if want == "" || algo == "" {
-			return // no data yet (a record whose upload never happened): nothing to compare
+			return // importing or uploading right now: nothing to compare yet
 		}
 		decompress := src.Decompress.ValueString()
 		fp, diags := loadImageFingerprint(ctx, req.Private)
 		resp.Diagnostics.Append(diags...)
-		if fp.matches(filePath, st, decompress, algo) {
-			if fp.Digest != want {
-				reason = fmt.Sprintf("the content of %s changed: its %s is %s, the image's os_hash_value is %s", filePath, algo, abbrev(fp.Digest), abbrev(want))
-			}
-			break
+		mismatch := func(sumAlgo, actual string) {
+			// Caught now, not after the old image is gone and the new upload fails.
+			resp.Diagnostics.AddAttributeError(path.Root("source").AtName("checksum"), "Source Checksum Mismatch",
+				fmt.Sprintf("source.checksum: %s has %s %s, not %s. Correct source.checksum, or point source.file at the data you meant.",
+					filePath, sumAlgo, actual, sumDigest))
 		}
-		tflog.Info(ctx, "Source file changed or is new to this image; hashing it", map[string]any{"file": filePath})
-		res, err := glance.HashSource(ctx, glance.FileSource(filePath), decompress, []string{algo})
-		if err != nil {
-			resp.Diagnostics.AddAttributeError(path.Root("source").AtName("file"), "Error Reading Source File",
-				fmt.Sprintf("source.file: could not read %s to compare it with the image: %s", filePath, err))
+		fresh := !fp.matches(filePath, st, decompress, algo)
+		got := ""
+		if !fresh {
+			got = fp.Digest
+		}
+		// The declared checksum is checked whenever the file is read anyway, or when it changed.
+		needSum := sumDigest != "" && sumAlgo != algo && (fresh || checksumChanged)
+		if needSum && !fresh && got == want {
+			if known, matches := imageHas(); known { // the file is the image's data: its md5 says it
+				if !matches {
+					mismatch(sumAlgo, state.Checksum.ValueString())
+					return
+				}
+				needSum = false
+			}
+		}
+		if fresh || needSum {
+			algos := []string{algo}
+			if needSum {
+				algos = append(algos, sumAlgo)
+			}
+			tflog.Info(ctx, "Hashing the source file to compare it with the image", map[string]any{"file": filePath, "algorithms": strings.Join(algos, ",")})
+			res, err := glance.HashSource(ctx, glance.FileSource(filePath), decompress, algos)
+			if err != nil {
+				resp.Diagnostics.AddAttributeError(path.Root("source").AtName("file"), "Error Reading Source File",
+					fmt.Sprintf("source.file: could not read %s to compare it with the image: %s", filePath, err))
+				return
+			}
+			got = res.Digests[algo]
+			resp.Diagnostics.Append(newImageFingerprint(filePath, st, decompress, algo, got).save(ctx, resp.Private)...)
+			if needSum && res.Digests[sumAlgo] != sumDigest {
+				mismatch(sumAlgo, res.Digests[sumAlgo])
+				return
+			}
+		}
+		if sumDigest != "" && sumAlgo == algo && got != sumDigest {
+			mismatch(algo, got)
 			return
 		}
-		got := res.Digests[algo]
-		resp.Diagnostics.Append(newImageFingerprint(filePath, st, decompress, algo, got).save(ctx, resp.Private)...)
 		if got != want {
 			reason = fmt.Sprintf("the content of %s changed: its %s is %s, the image's os_hash_value is %s", filePath, algo, abbrev(got), abbrev(want))
 		}
@@ -608,6 +783,25 @@ func (r *ImageResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(p), unknownFor(p))...)
 	}
 	resp.RequiresReplace = append(resp.RequiresReplace, path.Root("os_hash_value"))
+}
+
+// storeChangeReplaces: a changed store means a new upload only when the image has a source;
+// without one, store has no effect, and replacing would swap an image's data for an empty record.
+func storeChangeReplaces(ctx context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
+	var src types.Object
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("source"), &src)...)
+	resp.RequiresReplace = !src.IsNull()
+}
+
+// sameChecksum reports whether two source.checksum values name the same digest (the algorithm
+// and hex digits are case-insensitive).
+func sameChecksum(a, b string) bool {
+	aAlgo, aDigest, aErr := glance.ParseChecksum(a)
+	bAlgo, bDigest, bErr := glance.ParseChecksum(b)
+	if aErr != nil || bErr != nil {
+		return a == b
+	}
+	return aAlgo == bAlgo && aDigest == bDigest
 }
 
 func unknownFor(attribute string) attr.Value {

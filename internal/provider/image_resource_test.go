@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -85,6 +87,17 @@ func testAccCheckImageData(t *testing.T, addr, want string) resource.TestCheckFu
 	}
 }
 
+// testAccCheckImageInGlance reads glance_image.test through the client and runs check on it.
+func testAccCheckImageInGlance(t *testing.T, check func(*glance.Image) error) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		img, err := acctest.Client(t, acctest.Admin).GetImage(context.Background(), s.RootModule().Resources[testImageAddr].Primary.ID)
+		if err != nil {
+			return err
+		}
+		return check(img)
+	}
+}
+
 // imageIDs records the image id of each step, to compare across steps.
 type imageIDs struct{ ids []string }
 
@@ -129,10 +142,16 @@ func TestAccImage_basic(t *testing.T) {
 func TestAccImage_importRoundTrip(t *testing.T) {
 	name := acctest.RandomName("import")
 	file, sum := acctest.WriteRandomFile(t, "", 1<<20)
+	content, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum256 := sha256.Sum256(content)
 	c := acctest.Client(t, acctest.Admin)
 	ctx := context.Background()
+	// other_tool stands for a property another tool set: the configuration does not declare it.
 	img, err := c.CreateImage(ctx, glance.CreateImageRequest{Name: name, DiskFormat: "raw", ContainerFormat: "bare", Visibility: "private", Tags: []string{"x"},
-		Properties: map[string]string{"os_distro": "ubuntu"}})
+		Properties: map[string]string{"os_distro": "ubuntu", "other_tool": "v"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,12 +159,16 @@ func TestAccImage_importRoundTrip(t *testing.T) {
 	if _, err := c.Upload(ctx, img.ID, glance.FileSource(file), glance.TransferOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	config := imageConfig(name, fileSource(file), `tags = ["x"]`, `properties = { os_distro = "ubuntu" }`)
+	config := func(checksum string) string {
+		return imageConfig(name, fileSource(file, checksum), `tags = ["x"]`, `properties = { os_distro = "ubuntu" }`)
+	}
+	sameImage := statecheck.ExpectKnownValue(testImageAddr, tfjsonpath.New("id"), knownvalue.StringExact(img.ID))
+	update := resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(testImageAddr, plancheck.ResourceActionUpdate)}}
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{{
-			Config:             config,
+			Config:             config(""),
 			ResourceName:       testImageAddr,
 			ImportState:        true,
 			ImportStateId:      img.ID,
@@ -157,13 +180,31 @@ func TestAccImage_importRoundTrip(t *testing.T) {
 				return nil
 			},
 		}, {
-			Config: config,
-			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
-				plancheck.ExpectResourceAction(testImageAddr, plancheck.ResourceActionUpdate),
-			}},
-			ConfigStateChecks: []statecheck.StateCheck{
-				statecheck.ExpectKnownValue(testImageAddr, tfjsonpath.New("id"), knownvalue.StringExact(img.ID)),
-			},
+			// The source is recorded in place; the undeclared property stays in Glance.
+			Config:            config(""),
+			ConfigPlanChecks:  update,
+			ConfigStateChecks: []statecheck.StateCheck{sameImage},
+			Check: testAccCheckImageInGlance(t, func(img *glance.Image) error {
+				if img.Properties["other_tool"] != "v" || img.Properties["os_distro"] != "ubuntu" {
+					return fmt.Errorf("properties after the first apply: %v; want os_distro and other_tool kept", img.Properties)
+				}
+				return nil
+			}),
+		}, {
+			// A checksum that is not the file's fails the plan, before anything is replaced.
+			Config:      config(`checksum = "sha256:` + strings.Repeat("0", 64) + `"`),
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(`(?s)Source Checksum Mismatch.*sha256\s+` + hex.EncodeToString(sum256[:])),
+		}, {
+			// The right one (in upper case, too) is recorded in place: the data is the same.
+			Config:            config(`checksum = "SHA256:` + strings.ToUpper(hex.EncodeToString(sum256[:])) + `"`),
+			ConfigPlanChecks:  update,
+			ConfigStateChecks: []statecheck.StateCheck{sameImage},
+		}, {
+			// Only the letter case changed: recorded in place, not a replacement.
+			Config:            config(`checksum = "sha256:` + hex.EncodeToString(sum256[:]) + `"`),
+			ConfigPlanChecks:  update,
+			ConfigStateChecks: []statecheck.StateCheck{sameImage},
 		}},
 	})
 }
@@ -349,24 +390,56 @@ func TestAccImage_compressedSources(t *testing.T) {
 
 func TestAccImage_storeAndRecordOnly(t *testing.T) {
 	name := acctest.RandomName("store")
-	file, _ := acctest.WriteRandomFile(t, "", 1<<20)
+	file, sum := acctest.WriteRandomFile(t, "", 1<<20)
+	record := func(lines ...string) string {
+		return imageConfig(name, fileSource(file), `store = "slow"`) + `
+resource "glance_image" "record" {
+  name        = "` + name + `-record"
+  disk_format = "qcow2"
+  ` + strings.Join(lines, "\n  ") + `
+}`
+	}
+	var recordIDs imageIDs
+	recordID := func(s *terraform.State) error {
+		recordIDs.ids = append(recordIDs.ids, s.RootModule().Resources["glance_image.record"].Primary.ID)
+		return nil
+	}
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             testAccCheckImageDestroyed(t),
 		Steps: []resource.TestStep{{
-			Config: imageConfig(name, fileSource(file), `store = "slow"`) + `
-resource "glance_image" "record" {
-  name        = "` + name + `-record"
-  disk_format = "qcow2"
-}`,
+			Config: record(),
+			Check:  recordID,
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(testImageAddr, tfjsonpath.New("stores"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("slow")})),
 				statecheck.ExpectKnownValue("glance_image.record", tfjsonpath.New("status"), knownvalue.StringExact("queued")),
 				statecheck.ExpectKnownValue("glance_image.record", tfjsonpath.New("stores"), knownvalue.ListSizeExact(0)),
 			},
+		}, {
+			// Without source, store has no effect: no replacement.
+			Config: record(`store = "slow"`),
+			Check:  recordID,
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction("glance_image.record", plancheck.ResourceActionUpdate),
+			}},
+		}, {
+			// A source added to a record without data: a new image with the data replaces it.
+			Config: record(`store = "slow"`, fileSource(file)),
+			Check:  resource.ComposeTestCheckFunc(recordID, testAccCheckImageData(t, "glance_image.record", sum)),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction("glance_image.record", plancheck.ResourceActionDestroyBeforeCreate),
+			}},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("glance_image.record", tfjsonpath.New("status"), knownvalue.StringExact("active")),
+				statecheck.ExpectKnownValue("glance_image.record", tfjsonpath.New("os_hash_value"), knownvalue.StringExact(sum)),
+				statecheck.ExpectKnownValue("glance_image.record", tfjsonpath.New("stores"), knownvalue.ListExact([]knownvalue.Check{knownvalue.StringExact("slow")})),
+			},
 		}},
 	})
+	if recordIDs.ids[0] != recordIDs.ids[1] || recordIDs.ids[1] == recordIDs.ids[2] {
+		t.Fatalf("record ids %v: want the same image after the store change and a new one with the data", recordIDs.ids)
+	}
 }
 
 func TestAccImage_disappears(t *testing.T) {
@@ -397,14 +470,20 @@ func TestAccImage_disappears(t *testing.T) {
 
 func TestAccImage_protectedDelete(t *testing.T) {
 	name := acctest.RandomName("protected")
+	file, _ := acctest.WriteRandomFile(t, "", 64<<10)
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             testAccCheckImageDestroyed(t),
 		Steps: []resource.TestStep{
-			{Config: imageConfig(name, `protected = true`)},
-			{Config: imageConfig(name, `protected = true`), Destroy: true, ExpectError: regexp.MustCompile(`(?s)Image Is Protected.*protected = false`)},
-			{Config: imageConfig(name, `protected = false`)},
+			{Config: imageConfig(name, `protected = true`, fileSource(file)), Check: testAccCheckImageInGlance(t, func(img *glance.Image) error {
+				if !img.Protected || img.Status != glance.StatusActive {
+					return fmt.Errorf("image is %s, protected %t; want active and protected", img.Status, img.Protected)
+				}
+				return nil
+			})},
+			{Config: imageConfig(name, `protected = true`, fileSource(file)), Destroy: true, ExpectError: regexp.MustCompile(`(?s)Image Is Protected.*protected = false`)},
+			{Config: imageConfig(name, `protected = false`, fileSource(file))},
 		},
 	})
 }
@@ -419,7 +498,9 @@ func TestAccImage_failedUploadLeavesNothing(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             testAccCheckImageDestroyed(t),
 		Steps: []resource.TestStep{{
-			Config:      imageConfig(name, fileSource(file, `checksum = "sha256:`+strings.Repeat("0", 64)+`"`)),
+			// protected too: the image is protected only after its data is verified, or it
+			// could not be deleted.
+			Config:      imageConfig(name, `protected = true`, fileSource(file, `checksum = "sha256:`+strings.Repeat("0", 64)+`"`)),
 			ExpectError: regexp.MustCompile(`(?s)Image Checksum Mismatch.*image\s+was\s+deleted`),
 		}, {
 			// The error left nothing behind: no image with that name.
@@ -522,5 +603,53 @@ func TestImageFingerprint_matches(t *testing.T) {
 	var nilFP *imageFingerprint
 	if nilFP.matches(f, st, "none", "sha512") {
 		t.Fatal("nil fingerprint matches")
+	}
+}
+
+// fakePrivate is a privateState in memory.
+type fakePrivate map[string][]byte
+
+func (f fakePrivate) GetKey(_ context.Context, key string) ([]byte, diag.Diagnostics) {
+	return f[key], nil
+}
+
+func (f fakePrivate) SetKey(_ context.Context, key string, value []byte) diag.Diagnostics {
+	f[key] = value
+	return nil
+}
+
+// TestRefreshImageFingerprint: a touched file is hashed once, on refresh, and its new
+// fingerprint kept, so that later runs do not hash it again.
+func TestRefreshImageFingerprint(t *testing.T) {
+	ctx := context.Background()
+	file, sum := acctest.WriteRandomFile(t, "", 256<<10)
+	state := imageModel{
+		Source:      &imageSourceModel{File: types.StringValue(file), Decompress: types.StringValue("none")},
+		OSHashAlgo:  types.StringValue("sha512"),
+		OSHashValue: types.StringValue(sum),
+	}
+	first := fakePrivate{}
+	if diags := refreshImageFingerprint(ctx, state, fakePrivate{}, first); diags.HasError() {
+		t.Fatal(diags)
+	}
+	fp, _ := loadImageFingerprint(ctx, first)
+	if fp == nil || fp.Digest != sum || fp.Path != file {
+		t.Fatalf("fingerprint after the first refresh: %+v; want the file's sha512", fp)
+	}
+	// Unchanged file: nothing is hashed or written again.
+	second := fakePrivate{}
+	_ = refreshImageFingerprint(ctx, state, first, second)
+	if len(second) != 0 {
+		t.Fatalf("the refresh of an unchanged file wrote %v; want nothing", second)
+	}
+	// Touched: hashed again, same digest, new mtime kept.
+	later := time.Now().Add(time.Hour)
+	if err := os.Chtimes(file, later, later); err != nil {
+		t.Fatal(err)
+	}
+	third := fakePrivate{}
+	_ = refreshImageFingerprint(ctx, state, first, third)
+	if fp, _ := loadImageFingerprint(ctx, third); fp == nil || fp.Digest != sum || fp.ModTimeNs != later.UnixNano() {
+		t.Fatalf("fingerprint after a touch: %+v; want the same digest with the new mtime", fp)
 	}
 }
