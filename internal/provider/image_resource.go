@@ -242,6 +242,12 @@ func (r *ImageResource) Create(ctx context.Context, req resource.CreateRequest, 
 	ctx = tflog.SetField(ctx, "image_id", createReq.ID)
 	client := r.meta.client
 	img, err := client.CreateImage(ctx, createReq)
+	if err != nil && glance.IsConflict(err) && !plan.ID.IsNull() && !plan.ID.IsUnknown() {
+		resp.Diagnostics.AddAttributeError(path.Root("id"), "Image ID Already Taken",
+			fmt.Sprintf("Glance already has an image with id %s (%s). Choose another id, leave id unset, or adopt the image with "+
+				"terraform import glance_image.NAME %s.", createReq.ID, err, createReq.ID))
+		return
+	}
 	if err != nil {
 		resp.Diagnostics.AddError("Error Creating Image", imageAPIErrorDetail("creating image "+createReq.Name, err))
 		return
@@ -664,6 +670,13 @@ func (r *ImageResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	if creating && remote && !plan.Store.IsNull() && !plan.Store.IsUnknown() {
 		r.checkStore(ctx, plan.Store.ValueString(), &resp.Diagnostics)
 	}
+	// Only an image with data can be deactivated: a record without source never will have any.
+	noData := plan.Source == nil && (creating || (state.Status.ValueString() == glance.StatusQueued && state.OSHashValue.ValueString() == ""))
+	if noData && plan.Deactivated.ValueBool() && (creating || !state.Deactivated.ValueBool()) {
+		resp.Diagnostics.AddAttributeError(path.Root("deactivated"), "Image Without Data Cannot Be Deactivated",
+			"deactivated = true needs an image with data (active), and this one has none: add source, or import data with "+
+				"glance_image_import and deactivate the image after that.")
+	}
 	if plan.Source == nil {
 		return
 	}
@@ -865,6 +878,8 @@ func imageSource(s *imageSourceModel, headers map[string]string) (glance.Source,
 func imageAPIErrorDetail(action string, err error) string {
 	d := action + " failed: " + err.Error()
 	switch {
+	case glance.IsOverLimit(err) && strings.Contains(err.Error(), "number of allowed image"):
+		d += "\n\nGlance limits how many tags, properties or members one image may have (the message above says which and how many): remove some."
 	case glance.IsOverLimit(err):
 		d += "\n\nThe project is over an image quota; see the glance_usage data source, delete unused images, or ask for a higher limit."
 	case glance.IsForbidden(err) && strings.Contains(err.Error(), "publicize"):
