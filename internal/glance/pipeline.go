@@ -107,7 +107,7 @@ func decompressor(mode string, r io.Reader) (io.Reader, func(), error) {
 	case "gzip":
 		zr, err := gzip.NewReader(r)
 		if err != nil {
-			return nil, noop, fmt.Errorf("gzip: %w", err)
+			return nil, noop, fmt.Errorf("the data is not gzip (decompress = \"gzip\"): %w", err)
 		}
 		return zr, func() { _ = zr.Close() }, nil
 	case "bzip2":
@@ -115,14 +115,14 @@ func decompressor(mode string, r io.Reader) (io.Reader, func(), error) {
 	case "xz":
 		xr, err := xz.NewReader(r)
 		if err != nil {
-			return nil, noop, fmt.Errorf("xz: %w", err)
+			return nil, noop, fmt.Errorf("the data is not xz (decompress = \"xz\"): %w", err)
 		}
 		return xr, noop, nil
 	case "zstd":
 		// One decoder goroutine and low-memory mode keep the pipeline's memory flat.
 		zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true), zstd.WithDecoderMaxWindow(128<<20))
 		if err != nil {
-			return nil, noop, fmt.Errorf("zstd: %w", err)
+			return nil, noop, fmt.Errorf("the data is not zstd (decompress = \"zstd\"): %w", err)
 		}
 		return zr, zr.Close, nil
 	}

@@ -325,7 +325,11 @@ func (r *ImageResource) upload(ctx context.Context, id string, plan imageModel, 
 	tflog.Info(ctx, "Uploading image data", map[string]any{"source": src.String(), "store": opts.Store})
 	res, err := client.Upload(ctx, id, src, opts)
 	if err != nil {
-		return nil, nil, "Error Uploading Image Data", fmt.Sprintf("Streaming %s into image %s failed: %s", src, id, err)
+		hint := ""
+		if errors.Is(err, context.DeadlineExceeded) {
+			hint = " The create timeout ran out: raise timeouts.create (default 60m) for large images or slow links."
+		}
+		return nil, nil, "Error Uploading Image Data", fmt.Sprintf("Streaming %s into image %s failed: %s.%s", src, id, err, hint)
 	}
 	if wantDigest != "" && res.Digests[wantAlgo] != wantDigest {
 		return nil, nil, "Image Checksum Mismatch", fmt.Sprintf("The data of %s has %s %s, but source.checksum expects %s. "+
@@ -645,6 +649,19 @@ func (r *ImageResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 		}
 	}
 	remote := r.meta != nil && !r.meta.configUnknown && r.meta.client != nil
+
+	// An in-place update changes only what it names: keep the computed values it cannot change
+	// instead of showing them as (known after apply). A replacement is planned again from
+	// scratch by Terraform, so this does not hide anything there.
+	if !creating {
+		if plan.Deactivated.Equal(state.Deactivated) {
+			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("status"), state.Status)...)
+		}
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("stores"), state.Stores)...)
+		if plan.Properties.Equal(state.Properties) {
+			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("all_properties"), state.AllProperties)...)
+		}
+	}
 
 	// After terraform import every property counts as declared; those the configuration leaves
 	// out are kept in Glance, not deleted.
