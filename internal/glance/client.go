@@ -127,6 +127,10 @@ func New(baseURL string, auth Auth, opts Options) (*Client, error) {
 // BaseURL is the endpoint every request is built from, without the API version.
 func (c *Client) BaseURL() string { return c.base.String() }
 
+// Auth is the token source the client was built with (nil without one); callers use it to
+// reach what their own Auth knows beyond the token, such as Keystone's catalog.
+func (c *Client) Auth() Auth { return c.auth }
+
 // url joins the configured base with an API path such as "/v2/images".
 func (c *Client) url(path string, query url.Values) string {
 	// path arrives with its segments escaped (escape); Path must hold the decoded form and

@@ -126,7 +126,8 @@ func (r *ImageImportResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"glance_region": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "Region of the source image, required with (and only allowed with) `glance-download`. Glance looks the region's image " +
-					"endpoint up in the caller's token catalog. Changing it replaces this resource.",
+					"endpoint up in the caller's token catalog; the plan checks that the catalog has one for `glance_service_interface`. " +
+					"Changing it replaces this resource.",
 				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
 			"glance_service_interface": schema.StringAttribute{
@@ -628,12 +629,14 @@ func (r *ImageImportResource) ModifyPlan(ctx context.Context, req resource.Modif
 		return
 	}
 	info := imageImportInfoFor(r.meta.client)
+	methodOffered := true
 	if m := plan.Method; !m.IsUnknown() && (creating || !m.Equal(state.Method)) {
 		methods, err := info.importMethods(ctx, r.meta.client)
 		switch {
 		case err != nil:
 			tflog.Warn(ctx, "Cannot read the cloud's import methods; not checking method at plan time", map[string]any{"error": err.Error()})
 		case !slices.Contains(methods, m.ValueString()):
+			methodOffered = false
 			offered := "none (interoperable import is disabled)"
 			if len(methods) > 0 {
 				offered = quotedList(methods)
@@ -642,26 +645,55 @@ func (r *ImageImportResource) ModifyPlan(ctx context.Context, req resource.Modif
 				fmt.Sprintf("This cloud does not offer the %q import method (GET /v2/info/import). It offers: %s. Choose one of those.", m.ValueString(), offered))
 		}
 	}
-	if s := plan.Stores; !s.IsNull() && !s.IsUnknown() && (creating || !s.Equal(state.Stores)) {
+	// Choosing stores, all stores or copying between stores needs a cloud with multiple stores;
+	// without them Glance answers the import with a bare HTTP 500.
+	copyChanged := methodOffered && !plan.Method.IsUnknown() && plan.Method.ValueString() == glance.MethodCopyImage && (creating || !plan.Method.Equal(state.Method))
+	storesChanged := !plan.Stores.IsNull() && !plan.Stores.IsUnknown() && (creating || !plan.Stores.Equal(state.Stores))
+	allChanged := !plan.AllStores.IsUnknown() && plan.AllStores.ValueBool() && (creating || !plan.AllStores.Equal(state.AllStores))
+	if copyChanged || storesChanged || allChanged {
 		stores, unsupported, err := info.storeList(ctx, r.meta.client)
 		var ids []string
 		for _, st := range stores {
 			ids = append(ids, st.ID)
 		}
 		switch {
+		case unsupported && copyChanged:
+			// One error, on the cause: removing stores or all_stores would not make copy-image work.
+			resp.Diagnostics.AddAttributeError(path.Root("method"), "Cloud Has No Multiple Stores",
+				`method = "copy-image" copies an image's data from one store to others, and this cloud does not support multiple stores `+
+					"(GET /v2/info/stores is not available): the data is already in its only store. Remove this glance_image_import.")
+		case unsupported && allChanged:
+			resp.Diagnostics.AddAttributeError(path.Root("all_stores"), "Cloud Has No Multiple Stores",
+				"This cloud does not support multiple stores (GET /v2/info/stores is not available), so all_stores cannot be used. Remove all_stores to use the default store.")
 		case unsupported:
 			resp.Diagnostics.AddAttributeError(path.Root("stores"), "Cloud Has No Multiple Stores",
 				"This cloud does not support multiple stores (GET /v2/info/stores is not available), so stores cannot be chosen. Remove stores to use the default store.")
 		case err != nil:
 			tflog.Warn(ctx, "Cannot read the cloud's stores; not checking stores at plan time", map[string]any{"error": err.Error()})
-		default:
-			for _, e := range s.Elements() {
+		case storesChanged:
+			for _, e := range plan.Stores.Elements() {
 				name, ok := e.(types.String)
 				if !ok || name.IsUnknown() || slices.Contains(ids, name.ValueString()) {
 					continue
 				}
 				resp.Diagnostics.AddAttributeError(path.Root("stores"), "Unknown Store",
 					fmt.Sprintf("This cloud has no store %q (GET /v2/info/stores). Its stores are: %s.", name.ValueString(), quotedList(ids)))
+			}
+		}
+	}
+	// glance-download: Glance looks the source region up in the caller's token catalog, and an
+	// unknown region fails only at apply with a generic "Internal Error". The provider's token has
+	// the same catalog (none with token + endpoint auth: then Glance is trusted to know). Both
+	// values replace the import when they change, so creating covers every change.
+	if plan.Method.ValueString() == glance.MethodGlanceDownload && !plan.GlanceRegion.IsNull() && !plan.GlanceRegion.IsUnknown() &&
+		!plan.GlanceServiceInterface.IsUnknown() && creating {
+		if endpoints, ok := r.meta.imageEndpoints(); ok {
+			iface := plan.GlanceServiceInterface.ValueString()
+			if iface == "" {
+				iface = imageImportDefaultInterface
+			}
+			if d := imageImportCatalogCheck(endpoints, plan.GlanceRegion.ValueString(), iface); d != nil {
+				resp.Diagnostics.Append(d)
 			}
 		}
 	}
@@ -786,6 +818,28 @@ func (r *ImageImportResource) updateCopies(ctx context.Context, diags *diag.Diag
 		return nil, nil
 	}
 	return fresh, imageImportIntersect(copied, fresh.Stores)
+}
+
+// imageImportCatalogCheck checks that the token's catalog has an image endpoint in region for
+// interface iface, as glance-download needs; regions compare ignoring case, as Glance does.
+func imageImportCatalogCheck(endpoints []catalogImageEndpoint, region, iface string) diag.Diagnostic {
+	ifaces := catalogInterfaces(endpoints, region)
+	if slices.Contains(ifaces, iface) {
+		return nil
+	}
+	if len(ifaces) > 0 {
+		return diag.NewAttributeErrorDiagnostic(path.Root("glance_service_interface"), "No Image Endpoint for This Interface",
+			fmt.Sprintf("glance-download reads the source image through the %s image endpoint of region %q in your token's catalog, and that region "+
+				"has image endpoints only for %s. Set glance_service_interface to one of those.", iface, region, quotedList(ifaces)))
+	}
+	regions := "no region"
+	if r := catalogRegions(endpoints, iface); len(r) > 0 {
+		regions = quotedList(r)
+	}
+	return diag.NewAttributeErrorDiagnostic(path.Root("glance_region"), "Region Not in Catalog",
+		fmt.Sprintf("glance-download reads the source image through the image endpoint of glance_region in your token's catalog, and the catalog "+
+			"has no image endpoint in region %q. Regions with an image endpoint for the %s interface: %s. Set glance_region to the one that holds the source image.",
+			region, iface, regions))
 }
 
 // imageImportPrecondition checks that the image is in a status the method can work with.

@@ -248,41 +248,60 @@ func TestImageImportResource_modifyPlan(t *testing.T) {
 }
 
 // TestImageImportResource_modifyPlanChecksTheCloud runs the plan-time API checks against a fake
-// Glance under the /glance prefix that offers two methods and two stores.
+// Glance under the /glance prefix that offers three methods and two stores, and under the
+// /single prefix a Glance without multiple stores that offers all four methods (as Glance does).
 func TestImageImportResource_modifyPlanChecksTheCloud(t *testing.T) {
 	s := imageImportTestSchema(t)
 	var calls sync.Map // path → true
-	multiStore := true
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls.Store(r.URL.Path, true)
 		switch r.URL.Path {
 		case "/glance/v2/info/import":
-			_, _ = w.Write([]byte(`{"import-methods": {"value": ["glance-direct", "web-download"]}}`))
+			_, _ = w.Write([]byte(`{"import-methods": {"value": ["glance-direct", "web-download", "glance-download"]}}`))
+		case "/single/v2/info/import":
+			_, _ = w.Write([]byte(`{"import-methods": {"value": ["glance-direct", "web-download", "copy-image", "glance-download"]}}`))
 		case "/glance/v2/info/stores":
-			if !multiStore {
-				w.WriteHeader(http.StatusNotFound)
-				return
-			}
 			_, _ = w.Write([]byte(`{"stores": [{"id": "fast", "default": "true"}, {"id": "slow"}]}`))
 		case "/glance/v2/images/active-image":
 			_, _ = w.Write([]byte(`{"id": "active-image", "status": "active", "stores": "fast"}`))
-		case "/glance/v2/images/queued-image":
+		case "/glance/v2/images/queued-image", "/single/v2/images/queued-image":
 			_, _ = w.Write([]byte(`{"id": "queued-image", "status": "queued"}`))
 		default:
 			w.WriteHeader(http.StatusNotFound)
 		}
 	}))
 	t.Cleanup(srv.Close)
-	client, err := glance.New(srv.URL+"/glance", nil, glance.Options{})
-	if err != nil {
-		t.Fatal(err)
+	newClient := func(prefix string, auth glance.Auth) *glance.Client {
+		c, err := glance.New(srv.URL+prefix, auth, glance.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { imageImportInfoCache.Delete(c) }) // the cache lives for the provider process
+		return c
 	}
+	client := newClient("/glance", nil)
+	single := &providerMeta{client: newClient("/single", nil)}
+	catalog := &providerMeta{client: newClient("/glance", imageImportTestCatalog{
+		{"RegionOne", "public"}, {"RegionOne", "admin"}, {"RegionTwo", "public"}, {"RegionThree", "internal"},
+	})}
 	plan := func(attrs map[string]any) map[string]any {
-		attrs["all_stores"], attrs["all_stores_must_succeed"] = false, true
+		if _, ok := attrs["all_stores"]; !ok {
+			attrs["all_stores"] = false
+		}
+		attrs["all_stores_must_succeed"] = true
+		return attrs
+	}
+	copyState := plan(map[string]any{"id": "active-image", "image_id": "active-image", "method": "copy-image", "stores": []string{"slow"}, "status": "active"})
+	download := func(kv ...any) map[string]any {
+		attrs := plan(map[string]any{"image_id": "not-yet", "method": "glance-download", "glance_image_id": "source"})
+		for i := 0; i+1 < len(kv); i += 2 {
+			attrs[fmt.Sprint(kv[i])] = kv[i+1]
+		}
 		return attrs
 	}
 	for name, tc := range map[string]struct {
 		attrs      map[string]any
+		state      map[string]any // nil: create
 		meta       *providerMeta
 		attribute  string
 		summary    string
@@ -293,7 +312,7 @@ func TestImageImportResource_modifyPlanChecksTheCloud(t *testing.T) {
 		"offered method, known stores, queued image": {attrs: plan(map[string]any{"image_id": "queued-image", "method": "web-download", "uri": "http://h/x", "stores": []string{"slow"}})},
 		"image created by this apply (404)":          {attrs: plan(map[string]any{"image_id": "not-yet", "method": "web-download", "uri": "http://h/x"})},
 		"method not offered": {attrs: plan(map[string]any{"image_id": "queued-image", "method": "copy-image", "stores": []string{"slow"}}),
-			attribute: "method", summary: "Import Method Not Offered", detailHas: "It offers: `glance-direct`, `web-download`"},
+			attribute: "method", summary: "Import Method Not Offered", detailHas: "It offers: `glance-direct`, `web-download`, `glance-download`"},
 		"unknown store": {attrs: plan(map[string]any{"image_id": "queued-image", "method": "web-download", "uri": "http://h/x", "stores": []string{"fast", "nope"}}),
 			attribute: "stores", summary: "Unknown Store", detailHas: "Its stores are: `fast`, `slow`"},
 		// A warning, not an error: terraform destroy plans the configuration first, and an
@@ -304,6 +323,36 @@ func TestImageImportResource_modifyPlanChecksTheCloud(t *testing.T) {
 			meta: &providerMeta{configUnknown: true}, noAPICalls: true},
 		"unknown values are not checked": {attrs: plan(map[string]any{"image_id": imageImportUnknownString, "method": imageImportUnknownString,
 			"stores": tftypes.NewValue(tftypes.Set{ElementType: tftypes.String}, tftypes.UnknownValue)}), noAPICalls: true},
+
+		// A cloud without multiple stores (GET /v2/info/stores answers 404) would answer the
+		// import with a bare HTTP 500.
+		"single store: stores": {attrs: plan(map[string]any{"image_id": "queued-image", "method": "web-download", "uri": "http://h/x", "stores": []string{"fast"}}),
+			meta: single, attribute: "stores", summary: "Cloud Has No Multiple Stores", detailHas: "Remove stores"},
+		"single store: all_stores": {attrs: plan(map[string]any{"image_id": "queued-image", "method": "web-download", "uri": "http://h/x", "all_stores": true}),
+			meta: single, attribute: "all_stores", summary: "Cloud Has No Multiple Stores", detailHas: "Remove all_stores"},
+		"single store: copy-image": {attrs: plan(map[string]any{"image_id": "active-image", "method": "copy-image", "all_stores": true}),
+			meta: single, attribute: "method", summary: "Cloud Has No Multiple Stores", detailHas: `method = "copy-image" copies`},
+		"single store: copy-image to stores": {attrs: plan(map[string]any{"image_id": "active-image", "method": "copy-image", "stores": []string{"slow"}}),
+			meta: single, attribute: "method", summary: "Cloud Has No Multiple Stores", detailHas: "Remove this glance_image_import"},
+		"single store: all_stores turned on": {attrs: plan(map[string]any{"id": "active-image", "image_id": "active-image", "method": "copy-image", "all_stores": true, "status": "active"}),
+			state: copyState, meta: single, attribute: "all_stores", summary: "Cloud Has No Multiple Stores"},
+		"single store: unchanged import is not checked": {attrs: copyState, state: copyState, meta: single, noAPICalls: true},
+		"single store: default store":                   {attrs: plan(map[string]any{"image_id": "queued-image", "method": "web-download", "uri": "http://h/x"}), meta: single},
+
+		// glance-download: the source region needs an image endpoint in the token's catalog.
+		"catalog: region and interface":          {attrs: download("glance_region", "RegionTwo"), meta: catalog},
+		"catalog: region in another case":        {attrs: download("glance_region", "regiontwo"), meta: catalog},
+		"catalog: admin interface":               {attrs: download("glance_region", "RegionOne", "glance_service_interface", "admin"), meta: catalog},
+		"catalog: no catalog (token + endpoint)": {attrs: download("glance_region", "RegionX")},
+		"catalog: unknown region": {attrs: download("glance_region", "RegionX"), meta: catalog,
+			attribute: "glance_region", summary: "Region Not in Catalog", detailHas: "Regions with an image endpoint for the public interface: `RegionOne`, `RegionTwo`."},
+		"catalog: unknown region, internal": {attrs: download("glance_region", "RegionX", "glance_service_interface", "internal"), meta: catalog,
+			attribute: "glance_region", summary: "Region Not in Catalog", detailHas: "for the internal interface: `RegionThree`."},
+		"catalog: interface missing in region": {attrs: download("glance_region", "RegionTwo", "glance_service_interface", "internal"), meta: catalog,
+			attribute: "glance_service_interface", summary: "No Image Endpoint for This Interface", detailHas: "only for `public`"},
+		"catalog: unknown region value": {attrs: download("glance_region", imageImportUnknownString), meta: catalog},
+		"catalog: provider configuration unknown": {attrs: download("glance_region", "RegionX"),
+			meta: &providerMeta{configUnknown: true, client: catalog.client}, noAPICalls: true},
 	} {
 		t.Run(name, func(t *testing.T) {
 			calls.Clear()
@@ -317,13 +366,16 @@ func TestImageImportResource_modifyPlanChecksTheCloud(t *testing.T) {
 				Plan:   tfsdk.Plan{Schema: s, Raw: raw},
 				State:  tfsdk.State{Schema: s, Raw: tftypes.NewValue(s.Type().TerraformType(context.Background()), nil)},
 			}
+			if tc.state != nil {
+				req.State.Raw = imageImportTestValue(t, s, tc.state)
+			}
 			resp := fwresource.ModifyPlanResponse{Plan: req.Plan}
 			(&ImageImportResource{meta: meta}).ModifyPlan(context.Background(), req, &resp)
 			if tc.summary == "" && resp.Diagnostics.HasError() {
 				t.Fatalf("unexpected errors: %v", resp.Diagnostics)
 			}
 			if tc.summary != "" {
-				if !imageImportHasError(resp.Diagnostics, tc.attribute, tc.summary) || !strings.Contains(resp.Diagnostics.Errors()[0].Detail(), tc.detailHas) {
+				if !imageImportHasError(resp.Diagnostics, tc.attribute, tc.summary) || len(resp.Diagnostics.Errors()) != 1 || !strings.Contains(resp.Diagnostics.Errors()[0].Detail(), tc.detailHas) {
 					t.Fatalf("want %q on %s mentioning %q, got %v", tc.summary, tc.attribute, tc.detailHas, resp.Diagnostics)
 				}
 			}
@@ -343,17 +395,15 @@ func TestImageImportResource_modifyPlanChecksTheCloud(t *testing.T) {
 			}
 		})
 	}
-	multiStore = false
-	imageImportInfoCache.Delete(client) // the cache lives for the provider process
-	raw := imageImportTestValue(t, s, plan(map[string]any{"image_id": "queued-image", "method": "web-download", "uri": "http://h/x", "stores": []string{"fast"}}))
-	resp := fwresource.ModifyPlanResponse{Plan: tfsdk.Plan{Schema: s, Raw: raw}}
-	(&ImageImportResource{meta: &providerMeta{client: client}}).ModifyPlan(context.Background(), fwresource.ModifyPlanRequest{
-		Config: tfsdk.Config{Schema: s, Raw: raw}, Plan: tfsdk.Plan{Schema: s, Raw: raw},
-		State: tfsdk.State{Schema: s, Raw: tftypes.NewValue(s.Type().TerraformType(context.Background()), nil)},
-	}, &resp)
-	if !imageImportHasError(resp.Diagnostics, "stores", "Cloud Has No Multiple Stores") {
-		t.Fatalf("single-store cloud: got %v", resp.Diagnostics)
-	}
+}
+
+// imageImportTestCatalog is an Auth whose token catalog has these image endpoints.
+type imageImportTestCatalog []catalogImageEndpoint
+
+func (imageImportTestCatalog) Token() string                                { return "token" }
+func (imageImportTestCatalog) Reauthenticate(context.Context, string) error { return nil }
+func (c imageImportTestCatalog) imageEndpoints() ([]catalogImageEndpoint, bool) {
+	return c, true
 }
 
 func TestImageImportPrecondition(t *testing.T) {
@@ -951,6 +1001,9 @@ resource "glance_image_import" "copy" {
 				ResourceName:      "glance_image_import.copy",
 				ImportState:       true,
 				ImportStateVerify: true,
+				// data and copy share the id (the image's), and the verification compares with
+				// whichever of them it finds first: the number of image_stores tells them apart.
+				ImportStateVerifyIdentifierAttribute: "image_stores.#",
 				// The imported resource cannot know which copies it made.
 				ImportStateVerifyIgnore: []string{"method", "stores", "copied_stores"},
 			},
@@ -1091,6 +1144,37 @@ resource "glance_image_import" "target" {
 				ImportStateVerify:       true,
 				ImportStateVerifyIgnore: []string{"method", "glance_image_id", "glance_region", "glance_service_interface", "stores", "checksum"},
 			},
+		},
+	})
+}
+
+// TestAccImageImport_glanceDownloadRegion: a glance_region without an image endpoint in the
+// token's catalog fails at plan, not at apply with Glance's generic "Internal Error". Regions
+// compare ignoring case, as in Glance; with token + endpoint auth there is no catalog to check.
+func TestAccImageImport_glanceDownloadRegion(t *testing.T) {
+	testAccImageImportPreCheck(t)
+	config := func(provider, region string) string {
+		return provider + fmt.Sprintf(`
+resource "glance_image_import" "download" {
+  image_id        = %q
+  method          = "glance-download"
+  glance_image_id = %q
+  glance_region   = %q
+}
+`, testAccImageImportUUID(t), testAccImageImportUUID(t), region)
+	}
+	token := fmt.Sprintf("provider \"glance\" {\n  token    = %q\n  endpoint = %q\n}\n", acctest.Token(t, acctest.Admin), acctest.Env(t, "GLANCE_ACC_ADMIN_ENDPOINT"))
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      config("", "RegionX"),
+				PlanOnly:    true,
+				ExpectError: testAccImageImportErr("Region Not in Catalog", `no image endpoint in region "RegionX"`, "public interface: `RegionOne`, `RegionTwo`"),
+			},
+			{Config: config("", "regiontwo"), PlanOnly: true, ExpectNonEmptyPlan: true},
+			{Config: config(token, "RegionX"), PlanOnly: true, ExpectNonEmptyPlan: true},
 		},
 	})
 }
@@ -1350,8 +1434,12 @@ func TestAccImageImport_singleStoreCloud(t *testing.T) {
 				if rs.Type != "glance_image" {
 					continue
 				}
-				if _, err := client.GetImage(context.Background(), rs.Primary.ID); !glance.IsNotFound(err) {
-					return fmt.Errorf("image %s still exists (or cannot be read: %v)", rs.Primary.ID, err)
+				_, err := client.GetImage(context.Background(), rs.Primary.ID)
+				switch {
+				case err == nil:
+					return fmt.Errorf("image %s still exists", rs.Primary.ID)
+				case !glance.IsNotFound(err):
+					return fmt.Errorf("reading image %s: %w", rs.Primary.ID, err)
 				}
 			}
 			return nil
@@ -1378,4 +1466,30 @@ resource "glance_image_import" "web" {
 			},
 		}},
 	})
+}
+
+// TestAccImageImport_singleStorePlan: on the plain Glance, which has no multiple stores, all_stores
+// and copy-image fail at plan instead of with Glance's bare HTTP 500 at apply.
+func TestAccImageImport_singleStorePlan(t *testing.T) {
+	testAccImageImportPreCheck(t)
+	provider := acctest.Admin.ProviderBlock(t, "", fmt.Sprintf("endpoint = %q", acctest.Env(t, "GLANCE_ACC_PLAIN_ENDPOINT")))
+	for name, tc := range map[string]struct {
+		body string
+		err  []string
+	}{
+		"all_stores": {"method = \"web-download\"\nuri = \"http://h/x\"\nall_stores = true", []string{"Cloud Has No Multiple Stores", "all_stores cannot be used"}},
+		"copy-image": {"method = \"copy-image\"\nall_stores = true", []string{"Cloud Has No Multiple Stores", `method = "copy-image" copies`}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			resource.ParallelTest(t, resource.TestCase{
+				PreCheck:                 func() { acctest.PreCheck(t) },
+				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+				Steps: []resource.TestStep{{
+					Config:      provider + fmt.Sprintf("resource \"glance_image_import\" \"bad\" {\nimage_id = %q\n%s\n}\n", testAccImageImportUUID(t), tc.body),
+					PlanOnly:    true,
+					ExpectError: testAccImageImportErr(tc.err...),
+				}},
+			})
+		})
+	}
 }

@@ -186,7 +186,7 @@ resource "glance_image_member_status" "by_owner" {
 		resource.ParallelTest(t, resource.TestCase{
 			PreCheck:     func() { acctest.PreCheck(t) },
 			CheckDestroy: testAccCheckImageDestroyed(t),
-			Steps:        []resource.TestStep{{Config: cfg, ExpectError: regexp.MustCompile(`Only the Member Project Can Change the Status`)}},
+			Steps:        []resource.TestStep{{Config: cfg, ExpectError: regexp.MustCompile(`(?s)Only the Member Project Can Change the Status.*authenticates\s+to\s+project`)}},
 		})
 	})
 	t.Run("duplicate member", func(t *testing.T) {

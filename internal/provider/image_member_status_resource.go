@@ -84,13 +84,8 @@ func (r *ImageMemberStatusResource) setStatus(ctx context.Context, plan *imageMe
 	ctx = tflog.SetField(ctx, "image_id", imageID)
 	m, err := r.meta.client.UpdateMemberStatus(ctx, imageID, memberID, plan.Status.ValueString())
 	switch {
-	case glance.IsForbidden(err):
-		diags.Append(memberStatusForbidden(imageID, memberID, err))
-		return
-	case glance.IsNotFound(err):
-		diags.AddError("Image Not Shared With This Project",
-			fmt.Sprintf("Image %s is not shared with project %s (or does not exist). The image's owner must first share it "+
-				"(glance_image_member with member_id = %q) and give it visibility \"shared\".\n\n%s", imageID, memberID, memberID, err))
+	case glance.IsForbidden(err), glance.IsNotFound(err):
+		diags.Append(memberStatusRefused(imageID, memberID, r.meta.projectID, err))
 		return
 	case err != nil:
 		diags.AddError("Error Setting Image Member Status", fmt.Sprintf("Setting status %q on image %s for project %s failed: %s", plan.Status.ValueString(), imageID, memberID, err))
@@ -143,7 +138,7 @@ func (r *ImageMemberStatusResource) Delete(ctx context.Context, req resource.Del
 	case err == nil, glance.IsNotFound(err):
 		// Back to pending, or the owner already stopped sharing: nothing left to undo.
 	case glance.IsForbidden(err):
-		resp.Diagnostics.Append(memberStatusForbidden(imageID, memberID, err))
+		resp.Diagnostics.Append(memberStatusRefused(imageID, memberID, r.meta.projectID, err))
 	default:
 		resp.Diagnostics.AddError("Error Resetting Image Member Status", fmt.Sprintf("Returning project %s's membership of image %s to pending failed: %s", memberID, imageID, err))
 	}
@@ -176,6 +171,25 @@ func (r *ImageMemberStatusResource) ModifyPlan(ctx context.Context, req resource
 		return
 	}
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("member_id"), r.meta.projectID)...)
+}
+
+// memberStatusRefused explains a 403 or 404 on a member's status. Glance lets only the member
+// project (or an admin) set it and hides the membership from other projects, so when the
+// provider authenticates to another project the image may well be shared: say that instead.
+func memberStatusRefused(imageID, memberID, callerID string, err error) diag.Diagnostic {
+	switch {
+	case callerID != "" && memberID != callerID:
+		return diag.NewAttributeErrorDiagnostic(path.Root("member_id"), "Only the Member Project Can Change the Status",
+			fmt.Sprintf("Glance refused to set project %s's membership status for image %s. Only the member project itself (or an admin) can "+
+				"set its status, and this provider authenticates to project %s. Use a provider configured for project %s (a provider alias, "+
+				"provider = glance.ALIAS) for this glance_image_member_status.\n\n%s", memberID, imageID, callerID, memberID, err))
+	case glance.IsForbidden(err):
+		return memberStatusForbidden(imageID, memberID, err)
+	default:
+		return diag.NewErrorDiagnostic("Image Not Shared With This Project",
+			fmt.Sprintf("Image %s is not shared with project %s (or does not exist). The image's owner must first share it "+
+				"(glance_image_member with member_id = %q) and give it visibility \"shared\".\n\n%s", imageID, memberID, memberID, err))
+	}
 }
 
 type imageMemberStatusModel struct {
