@@ -198,8 +198,11 @@ func resolveSettings(m providerModel, env lookupEnv) (settings, diag.Diagnostics
 		}
 	}
 
-	// Scope: application credentials carry their own; otherwise a project if one is named.
-	if !hasAppCred && !tokenOnly {
+	// Scope: application credentials carry their own; otherwise a project if one is named. A
+	// token from the provider block keeps its own scope unless the block names a project: the
+	// environment's project belongs to the RC file's password, and rescoping to it would fail.
+	blockToken := hasToken && valueOf(m.Token) != "" && valueOf(m.ProjectName) == "" && valueOf(m.ProjectID) == ""
+	if !hasAppCred && !tokenOnly && !blockToken {
 		switch {
 		case projectID != "":
 			a.Scope = &gophercloud.AuthScope{ProjectID: projectID}

@@ -42,6 +42,13 @@ provider "glance" {
   endpoint = %[5]q
 }
 
+# A token with the catalog from Keystone (auth_url from OS_AUTH_URL); the OS_USERNAME and
+# OS_USER_DOMAIN_NAME of the environment must not be sent beside it.
+provider "glance" {
+  alias = "token_catalog"
+  token = %[4]q
+}
+
 resource "glance_image" "url" {
   name        = "%[6]s-url"
   disk_format = "raw"
@@ -65,6 +72,15 @@ data "glance_image" "seen_with_token" {
 
 output "seen_with_token" {
   value = data.glance_image.seen_with_token.os_hash_value
+}
+
+data "glance_image" "seen_with_token_catalog" {
+  provider = glance.token_catalog
+  id       = glance_image.appcred.id
+}
+
+output "seen_with_token_catalog" {
+  value = data.glance_image.seen_with_token_catalog.os_hash_value
 }
 `, acctest.Env(t, "OS_AUTH_URL"), credID, credSecret, token, acctest.Env(t, "GLANCE_ACC_PUBLIC_ENDPOINT"),
 		name, imageURL, headerSecret, file)
@@ -101,10 +117,12 @@ output "seen_with_token" {
 	if err := json.Unmarshal(stateBytes, &state); err != nil {
 		t.Fatal(err)
 	}
-	// Every provider configuration really worked: the token-only provider read the image the
+	// Every provider configuration really worked: the token providers read the image the
 	// application credential uploaded.
-	if v := state.Outputs["seen_with_token"].Value; len(v) != 128 {
-		t.Fatalf("output seen_with_token = %q, want the image's sha512 os_hash_value", v)
+	for _, out := range []string{"seen_with_token", "seen_with_token_catalog"} {
+		if v := state.Outputs[out].Value; len(v) != 128 {
+			t.Fatalf("output %s = %q, want the image's sha512 os_hash_value", out, v)
+		}
 	}
 	run("plan", "-detailed-exitcode")
 	run("destroy", "-auto-approve")

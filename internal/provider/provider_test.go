@@ -97,8 +97,9 @@ func TestResolveSettings_valid(t *testing.T) {
 			}
 		}},
 		"block's token wins over OS_PASSWORD": {env: passwordEnv, model: func(m *providerModel) { m.Token = types.StringValue("t") }, check: func(t *testing.T, s settings) {
-			// Keystone refuses a user name or domain beside a token.
-			if s.auth.Password != "" || s.auth.TokenID != "t" || s.auth.AllowReauth || s.auth.Username != "" || s.auth.DomainName != "" {
+			// Keystone refuses a user name or domain beside a token, and the RC file's project
+			// is not the token's.
+			if s.auth.Password != "" || s.auth.TokenID != "t" || s.auth.AllowReauth || s.auth.Username != "" || s.auth.DomainName != "" || s.auth.Scope != nil {
 				t.Errorf("auth = %+v", s.auth)
 			}
 		}},
