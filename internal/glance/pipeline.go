@@ -262,10 +262,14 @@ func (h *hashingReader) WriteTo(w io.Writer) (int64, error) {
 // fill reads the next chunk and dispatches it to the hashers.
 func (h *hashingReader) fill() error {
 	c, _ := chunkPool.Get().(*chunk) // the pool only holds *chunk
-	n, err := io.ReadFull(h.src, c.buf)
+	n, err := readChunk(h.src, c.buf)
 	switch {
-	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+	case errors.Is(err, io.EOF):
 		h.eof = true
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		// A download cut off before its Content-Length or last chunk, or a compressed stream
+		// that stops mid-way: taken as the end, the cut data would become the whole image.
+		h.err = fmt.Errorf("the data ended early, after %d bytes (a download cut off, or a truncated compressed file): %w", h.bytes.Load()+int64(n), err)
 	case err != nil:
 		h.err = err
 	}
@@ -284,6 +288,21 @@ func (h *hashingReader) fill() error {
 	h.cur, h.off = c, 0
 	h.bytes.Add(int64(n))
 	return nil
+}
+
+// readChunk fills buf from r like io.ReadFull, but keeps the reader's own error: io.EOF is
+// the clean end, and io.ErrUnexpectedEOF from the reader means the data was cut short (where
+// io.ReadFull would report a short last chunk the same way).
+func readChunk(r io.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		m, err := r.Read(buf[n:])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // finish stops the hashers and returns the digests; complete is false when the source was
