@@ -301,6 +301,7 @@ func (r *ImageImportResource) Create(ctx context.Context, req resource.CreateReq
 
 	if method == glance.MethodGlanceDirect {
 		if !imageImportVerifyStaged(&resp.Diagnostics, id, after, staged) {
+			imageImportDeactivateWrongData(ctx, c, id, &resp.Diagnostics)
 			return
 		}
 		if b, err := json.Marshal(staged); err == nil {
@@ -308,6 +309,7 @@ func (r *ImageImportResource) Create(ctx context.Context, req resource.CreateReq
 		}
 	} else if method != glance.MethodCopyImage && !plan.Checksum.IsNull() {
 		if !imageImportVerify(&resp.Diagnostics, plan.Checksum.ValueString(), after, nil, true) {
+			imageImportDeactivateWrongData(ctx, c, id, &resp.Diagnostics)
 			return
 		}
 	}
@@ -319,6 +321,20 @@ func (r *ImageImportResource) Create(ctx context.Context, req resource.CreateReq
 	plan.ID = types.StringValue(id)
 	imageImportFlatten(&plan, after, copied)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+}
+
+// imageImportDeactivateWrongData deactivates an image whose imported data failed verification:
+// Glance made it active, and no server may boot from data that is not what was declared.
+func imageImportDeactivateWrongData(ctx context.Context, c *glance.Client, id string, diags *diag.Diagnostics) {
+	if err := c.Deactivate(ctx, id); err != nil {
+		diags.AddWarning("Image With Wrong Data Left Active",
+			fmt.Sprintf("Deactivating image %s after the failed verification failed too: %s. Delete or replace the image before anyone boots from it.", id, err))
+		return
+	}
+	diags.AddWarning("Image Deactivated",
+		fmt.Sprintf("Image %s was deactivated so that no server boots from data that failed verification. Replace the image "+
+			"(for example terraform apply -replace=glance_image.NAME) and import again; until then the next plan shows it as "+
+			"deactivated outside Terraform.", id))
 }
 
 func (r *ImageImportResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {

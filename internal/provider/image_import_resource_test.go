@@ -1493,3 +1493,46 @@ func TestAccImageImport_singleStorePlan(t *testing.T) {
 		})
 	}
 }
+
+// TestAccImageImport_webDownloadChecksumMismatch: Glance imports the data before the provider
+// can verify it, so a wrong checksum leaves the image deactivated (no server boots from it),
+// and terraform destroy still works.
+func TestAccImageImport_webDownloadChecksumMismatch(t *testing.T) {
+	testAccImageImportPreCheck(t)
+	uri, _, _ := testAccImageImportWebFile(t)
+	name := acctest.RandomName("import-mismatch")
+	record := fmt.Sprintf(`
+resource "glance_image" "test" {
+  name        = %q
+  disk_format = "raw"
+}
+`, name)
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             testAccImageImportDestroyed(t),
+		Steps: []resource.TestStep{{
+			Config: record + fmt.Sprintf(`
+resource "glance_image_import" "test" {
+  image_id = glance_image.test.id
+  method   = "web-download"
+  uri      = %q
+  checksum = "md5:%s"
+}
+`, uri, strings.Repeat("0", 32)),
+			ExpectError: testAccImageImportErr("Checksum Mismatch", "does not match checksum"),
+		}, {
+			// The failed import is not in state; the image is, deactivated, which the plan of
+			// glance_image shows as drift.
+			PreConfig: func() {
+				imgs, err := acctest.Client(t, acctest.Admin).ListImages(context.Background(), glance.ListImagesOptions{Name: name})
+				if err != nil || len(imgs) != 1 || imgs[0].Status != glance.StatusDeactivated {
+					t.Fatalf("images named %s after the failed verification: %+v (%v); want one, deactivated", name, imgs, err)
+				}
+			},
+			Config:             record,
+			PlanOnly:           true,
+			ExpectNonEmptyPlan: true,
+		}},
+	})
+}
