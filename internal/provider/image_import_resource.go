@@ -167,7 +167,8 @@ func (r *ImageImportResource) Schema(ctx context.Context, _ resource.SchemaReque
 					"for example `sha256:9f86d0…`. With `glance-direct` the provider hashes the file while staging it and refuses to import data that " +
 					"does not match. With the other methods it is compared with the image's `os_hash_value` when the algorithm is the cloud's " +
 					"`os_hash_algo` (usually `sha512`), or with Glance's md5 `checksum` for `md5`; any other algorithm cannot be checked without " +
-					"downloading the image, and a warning says it was not verified. Changing it re-verifies in place.",
+					"downloading the image, and a warning says it was not verified. Glance has already made such data active, so on a mismatch the " +
+					"provider deactivates the image (no server boots from it) and fails; replace the image to import again. Changing it re-verifies in place.",
 			},
 			"timeouts": imageImportTimeouts(ctx),
 			"status": schema.StringAttribute{
