@@ -143,7 +143,7 @@ func (c *Client) transferOnce(ctx context.Context, kind, what, imageID string, s
 		req.Header.Set("X-Image-Meta-Store", opts.Store)
 	}
 	c.prepare(req)
-	c.log.Info(ctx, "Image "+what+" started", map[string]any{"image_id": imageID, "source": src.String(), "bytes": p.size, "store": opts.Store})
+	c.log.Info(ctx, "Image "+what+" started", map[string]any{"image_id": imageID, "source": src.String(), "bytes": strconv.FormatInt(p.size, 10), "store": opts.Store})
 	stop := c.progressLogger(ctx, "Image "+what, imageID, p.size, p.bytes.Load)
 	start := time.Now()
 	resp, err := c.http.Do(req)

@@ -55,6 +55,14 @@ func IsForbidden(err error) bool { return statusIs(err, http.StatusForbidden) }
 // IsUnauthorized reports whether Glance answered 401 (even after re-authenticating).
 func IsUnauthorized(err error) bool { return statusIs(err, http.StatusUnauthorized) }
 
+// IsNotShared reports whether Glance refused a member call because the image's visibility is
+// not "shared": it hides the members of such an image (but keeps them).
+func IsNotShared(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && (e.StatusCode == http.StatusNotFound || e.StatusCode == http.StatusForbidden) &&
+		strings.Contains(e.Message, "Only shared images have members")
+}
+
 // IsBadRequest reports whether Glance answered 400.
 func IsBadRequest(err error) bool { return statusIs(err, http.StatusBadRequest) }
 

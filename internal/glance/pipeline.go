@@ -15,6 +15,7 @@ import (
 	"hash"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -469,13 +470,14 @@ func (c *Client) progressLogger(ctx context.Context, what, imageID string, total
 }
 
 func progressFields(imageID string, n, total int64, elapsed time.Duration) map[string]any {
-	f := map[string]any{"image_id": imageID, "bytes": n}
+	// Byte counts as text: Terraform's log would print large numbers as 1.6e+09.
+	f := map[string]any{"image_id": imageID, "bytes": strconv.FormatInt(n, 10)}
 	secs := elapsed.Seconds()
 	if secs > 0 {
 		rate := float64(n) / secs
 		f["mb_per_s"] = fmt.Sprintf("%.1f", rate/1e6)
 		if total > 0 && rate > 0 {
-			f["total"] = total
+			f["total"] = strconv.FormatInt(total, 10)
 			f["percent"] = fmt.Sprintf("%.1f", 100*float64(n)/float64(total))
 			f["eta_s"] = int((float64(total-n) / rate) + 0.5)
 		}

@@ -480,6 +480,14 @@ func (r *ImageImportResource) Delete(ctx context.Context, req resource.DeleteReq
 		resp.Diagnostics.Append(imageImportReadError(id, err))
 		return
 	}
+	if img.Status != glance.StatusActive {
+		// Glance removes store data only from active images (a 409 otherwise); the copies go
+		// with the image when it is deleted.
+		resp.Diagnostics.AddWarning("Image Copies Left in Place",
+			fmt.Sprintf("Image %s is %s, and Glance deletes data from a store only while the image is active, so the copies this import made "+
+				"(%s) stay until the image is deleted or reactivated.", id, img.Status, strings.Join(copied, ", ")))
+		return
+	}
 	stores := img.Stores
 	for _, s := range copied {
 		if !slices.Contains(stores, s) {

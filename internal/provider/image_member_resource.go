@@ -108,14 +108,21 @@ func (r *ImageMemberResource) Read(ctx context.Context, req resource.ReadRequest
 	}
 	m, err := r.meta.client.GetMember(ctx, state.ImageID.ValueString(), state.MemberID.ValueString())
 	switch {
+	case glance.IsNotShared(err):
+		// Glance hides, but keeps, the members of an image that is not "shared" at the moment:
+		// they return with the visibility. Dropping them from state would make Terraform
+		// create them again, which Glance refuses as duplicates.
+		resp.Diagnostics.AddWarning("Image Not Shared",
+			fmt.Sprintf("Image %s's visibility is not \"shared\", so Glance hides its members; project %s keeps its membership and regains "+
+				"access when the visibility is \"shared\" again. The membership stays in state.", state.ImageID.ValueString(), state.MemberID.ValueString()))
+		return
 	case glance.IsNotFound(err):
 		tflog.Warn(ctx, "Image membership not found; removing it from state", map[string]any{"image_id": state.ImageID.ValueString()})
 		resp.State.RemoveResource(ctx)
 		return
 	case glance.IsForbidden(err):
-		// Glance hides the members of an image that is no longer shared.
-		resp.Diagnostics.AddWarning("Image No Longer Shared",
-			fmt.Sprintf("Glance does not show the members of image %s any more (%s); usually its visibility is no longer \"shared\". The membership is removed from state.", state.ImageID.ValueString(), err))
+		resp.Diagnostics.AddWarning("Image Members Not Visible",
+			fmt.Sprintf("Glance does not show the members of image %s to this project (%s). The membership is removed from state.", state.ImageID.ValueString(), err))
 		resp.State.RemoveResource(ctx)
 		return
 	case err != nil:
@@ -140,6 +147,12 @@ func (r *ImageMemberResource) Delete(ctx context.Context, req resource.DeleteReq
 		return
 	}
 	err := r.meta.client.DeleteMember(ctx, state.ImageID.ValueString(), state.MemberID.ValueString())
+	if glance.IsNotShared(err) {
+		resp.Diagnostics.AddWarning("Membership Left in Glance",
+			fmt.Sprintf("Image %s is not \"shared\" at the moment, and Glance changes no member of such an image: project %s's membership stays "+
+				"(hidden) and returns if the image is shared again. It goes away with the image.", state.ImageID.ValueString(), state.MemberID.ValueString()))
+		return
+	}
 	if err != nil {
 		resp.Diagnostics.AddError("Error Removing Image Member", fmt.Sprintf("Removing project %s from image %s failed: %s",
 			state.MemberID.ValueString(), state.ImageID.ValueString(), err))

@@ -105,6 +105,20 @@ func TestAccImageMember_shareAcceptRejectRevoke(t *testing.T) {
 				},
 			},
 			{
+				// The owner makes the image private: Glance hides the memberships but keeps them,
+				// so the owner's stays in state (the plan after the apply is empty) ... The
+				// consumer cannot see the image meanwhile, so its status resource goes.
+				Config: memberConfig(t, name, "private", true, ""),
+			},
+			{
+				// ... and they work again, still accepted, once it is shared again.
+				Config: memberConfig(t, name, "shared", true, "accepted"),
+				Check:  testAccCheckMemberStatus(t, "accepted"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("data.glance_images.seen", tfjsonpath.New("images"), knownvalue.ListSizeExact(1)),
+				},
+			},
+			{
 				// Rejected in place: the image leaves the consumer's default list.
 				Config:           memberConfig(t, name, "shared", true, "rejected"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction("glance_image_member_status.test", plancheck.ResourceActionUpdate)}},

@@ -104,6 +104,11 @@ func (r *ImageMemberStatusResource) Read(ctx context.Context, req resource.ReadR
 	}
 	m, err := r.meta.client.GetMember(ctx, state.ImageID.ValueString(), state.MemberID.ValueString())
 	switch {
+	case glance.IsNotShared(err):
+		// Hidden while the owner has the image private; the membership and its status return
+		// with "shared".
+		tflog.Warn(ctx, "Image not shared at the moment; keeping the member status in state", map[string]any{"image_id": state.ImageID.ValueString()})
+		return
 	case glance.IsNotFound(err) || glance.IsForbidden(err):
 		tflog.Warn(ctx, "Image membership not visible any more; removing it from state", map[string]any{"image_id": state.ImageID.ValueString()})
 		resp.State.RemoveResource(ctx)
@@ -137,6 +142,10 @@ func (r *ImageMemberStatusResource) Delete(ctx context.Context, req resource.Del
 	switch {
 	case err == nil, glance.IsNotFound(err):
 		// Back to pending, or the owner already stopped sharing: nothing left to undo.
+	case glance.IsNotShared(err):
+		resp.Diagnostics.AddWarning("Member Status Left in Glance",
+			fmt.Sprintf("Image %s is not \"shared\" at the moment, so Glance changes no membership of it: project %s's status stays as it is "+
+				"until the owner shares the image again.", imageID, memberID))
 	case glance.IsForbidden(err):
 		resp.Diagnostics.Append(memberStatusRefused(imageID, memberID, r.meta.projectID, err))
 	default:

@@ -42,6 +42,12 @@ type settings struct {
 // or conflicting value as its own attribute error that names the environment variable.
 func resolveSettings(m providerModel, env lookupEnv) (settings, diag.Diagnostics) {
 	var diags diag.Diagnostics
+	if valueOf(m.Cloud) != "" {
+		// A cloud named in the provider block describes the whole connection: the OS_* variables
+		// of a sourced RC file (often another project's, or admin's) must not override it, or
+		// two aliases with cloud = "team-a" / "team-b" would silently both act as that user.
+		env = onlyEnv(env, "OS_CLIENT_CONFIG_FILE")
+	}
 	s := settings{
 		region:            stringOr(m.Region, env, "OS_REGION_NAME"),
 		endpoint:          stringOr(m.Endpoint, env, "OS_IMAGE_ENDPOINT", "OS_IMAGE_URL"),
@@ -219,6 +225,16 @@ func resolveSettings(m providerModel, env lookupEnv) (settings, diag.Diagnostics
 	a.AllowReauth = !hasToken
 	s.auth = a
 	return s, diags
+}
+
+// onlyEnv hides every environment variable but names.
+func onlyEnv(env lookupEnv, names ...string) lookupEnv {
+	return func(k string) (string, bool) {
+		if !contains(names, k) {
+			return "", false
+		}
+		return env(k)
+	}
 }
 
 // field is a provider argument and the environment variables it falls back to.

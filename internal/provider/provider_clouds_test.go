@@ -11,7 +11,8 @@ import (
 )
 
 // TestAccProvider_cloudsYAML authenticates from a clouds.yaml entry whose password sits in the
-// secure.yaml beside it, with no OS_* variable set, and uploads an image as that entry's user.
+// secure.yaml beside it, with another user's OS_* variables set, and uploads an image as the
+// entry's user.
 func TestAccProvider_cloudsYAML(t *testing.T) {
 	acctest.PreCheck(t)
 	t.Parallel()
@@ -54,13 +55,9 @@ output "os_hash_value" {
 			t.Fatal(err)
 		}
 	}
-	// Nothing from the test environment's OS_* variables may help.
+	// The test environment's admin OS_* variables stay set, as a sourced RC file would: the
+	// cloud named in the provider block must win over them (the owner check below tells).
 	env := []string{"OS_CLIENT_CONFIG_FILE=" + filepath.Join(dir, "clouds.yaml")}
-	for _, kv := range os.Environ() {
-		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "OS_") {
-			env = append(env, k+"=")
-		}
-	}
 	tf := func(args ...string) string {
 		t.Helper()
 		out, err := acctest.Terraform(t, dir, env, args...)

@@ -166,7 +166,9 @@ func TestResolveSettings_clouds(t *testing.T) {
 	m := nullProviderModel()
 	m.Cloud = types.StringValue("pcd")
 	m.Password = types.StringValue("from-argument")
-	s, diags := resolveSettings(m, envMap(map[string]string{"OS_CLIENT_CONFIG_FILE": file}))
+	// A sourced RC file of another user must not leak into a cloud named in the block.
+	rc := withEnv(passwordEnv, "OS_CLIENT_CONFIG_FILE", file, "OS_USERNAME", "admin", "OS_PASSWORD", "admin-secret", "OS_INTERFACE", "public")
+	s, diags := resolveSettings(m, envMap(rc))
 	if diags.HasError() {
 		t.Fatal(diags)
 	}
