@@ -346,6 +346,27 @@ func (c *Client) RunImport(ctx context.Context, id string, req ImportRequest) (*
 }
 
 // newestImportTask returns the newest import task (tasks are newest first) that is not in prior.
+// ResumableImport returns the newest import task of image id when it asked for the same import
+// as method (same method and source) and has not failed: an import a previous, interrupted run
+// started, which Glance carried on with. It returns nil when there is none or tasks cannot be
+// read.
+func (c *Client) ResumableImport(ctx context.Context, id string, method ImportMethod) *Task {
+	tasks, err := c.ImageTasks(ctx, id)
+	if err != nil {
+		return nil
+	}
+	t := newestImportTask(tasks, nil)
+	if t == nil || t.Status == TaskFailure || t.Input.ImportReq == nil {
+		return nil
+	}
+	got := t.Input.ImportReq.Method
+	if got.Name != method.Name || got.URI != method.URI || got.GlanceImageID != method.GlanceImageID ||
+		!strings.EqualFold(got.GlanceRegion, method.GlanceRegion) {
+		return nil
+	}
+	return t
+}
+
 func newestImportTask(tasks []Task, prior map[string]bool) *Task {
 	for i := range tasks {
 		t := tasks[i]

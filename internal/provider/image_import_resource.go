@@ -81,7 +81,9 @@ func (r *ImageImportResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"`glance-download` (Glance copies an image from another region) and `copy-image` (Glance copies an active image's data " +
 			"to more stores; needs the admin role by default).\n\n" +
 			"A failed import is an error that names the failed stores and Glance's task message, and it is not saved to the state: " +
-			"the next apply tries again (Glance puts a `web-download` or `glance-download` image back to `queued`).\n\n" +
+			"the next apply tries again (Glance puts a `web-download` or `glance-download` image back to `queued`). When an apply is " +
+			"interrupted or times out while Glance is still importing, Glance carries on; the next apply takes the same `web-download` " +
+			"or `glance-download` import over (it waits for it and verifies the result) instead of starting another.\n\n" +
 			"Glance imports data only into an image that has none (status `queued`). Changing an argument of a `glance-direct`, " +
 			"`web-download` or `glance-download` import therefore needs a new image as well: replace the `glance_image` too " +
 			"(`terraform apply -replace=glance_image.NAME`); the plan says so when it cannot work. Destroying such an import leaves " +
@@ -237,12 +239,20 @@ func (r *ImageImportResource) Create(ctx context.Context, req resource.CreateReq
 		resp.Diagnostics.Append(imageImportReadError(id, err))
 		return
 	}
-	if d := imageImportPrecondition(method, before); d != nil {
+	req2 := imageImportRequest(ctx, plan)
+	// An earlier apply that was interrupted or timed out may have left the same import running,
+	// or finished, in Glance: wait for it and take it over instead of refusing the image.
+	var resumed *glance.Task
+	if imageImportIsResumable(method) && (before.Status == glance.StatusImporting || before.Status == glance.StatusActive) {
+		resumed = c.ResumableImport(ctx, id, req2.Method)
+	}
+	if resumed != nil {
+		tflog.Info(ctx, "Taking over the same import started by an earlier run", map[string]any{"task": resumed.ID, "task_status": resumed.Status})
+	} else if d := imageImportPrecondition(method, before); d != nil {
 		resp.Diagnostics.Append(d)
 		return
 	}
 
-	req2 := imageImportRequest(ctx, plan)
 	var staged glance.Digests
 	switch method {
 	case glance.MethodGlanceDirect:
@@ -291,10 +301,13 @@ func (r *ImageImportResource) Create(ctx context.Context, req resource.CreateReq
 			fmt.Sprintf("Image %s already holds its data in every store of stores (%s), so nothing was copied. This resource does not own "+
 				"those copies: removing the stores or destroying it leaves them in place.", id, strings.Join(before.Stores, ", ")))
 	} else {
-		after, err = c.RunImport(ctx, id, req2)
+		if resumed != nil {
+			after, err = c.AwaitImport(ctx, id, glance.ImportWait{Stores: req2.Stores, AllStores: req2.AllStores, MustSucceed: req2.AllStoresMustSucceed})
+		} else {
+			after, err = c.RunImport(ctx, id, req2)
+		}
 		if err != nil {
-			resp.Diagnostics.AddError("Error Importing Image Data", imageImportFailureDetail(id, plan, err)+
-				"\n\nThe import was not saved to the state: the next apply tries again.")
+			resp.Diagnostics.AddError("Error Importing Image Data", imageImportFailureDetail(id, plan, err))
 			return
 		}
 		imageImportWarnFailed(&resp.Diagnostics, id, after, req2)
@@ -322,6 +335,12 @@ func (r *ImageImportResource) Create(ctx context.Context, req resource.CreateReq
 	plan.ID = types.StringValue(id)
 	imageImportFlatten(&plan, after, copied)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+}
+
+// imageImportIsResumable: an import whose source Glance records in its task (web-download,
+// glance-download) can be recognised and taken over by a later apply.
+func imageImportIsResumable(method string) bool {
+	return method == glance.MethodWebDownload || method == glance.MethodGlanceDownload
 }
 
 // imageImportDeactivateWrongData deactivates an image whose imported data failed verification:
@@ -734,7 +753,12 @@ func (r *ImageImportResource) ModifyPlan(ctx context.Context, req resource.Modif
 		case err != nil:
 			tflog.Warn(ctx, "Cannot read the image at plan time", map[string]any{"image_id": plan.ImageID.ValueString(), "error": err.Error()})
 		default:
-			if d := imageImportPrecondition(plan.Method.ValueString(), img); d != nil {
+			d := imageImportPrecondition(plan.Method.ValueString(), img)
+			if d != nil && imageImportIsResumable(plan.Method.ValueString()) && (img.Status == glance.StatusImporting || img.Status == glance.StatusActive) &&
+				r.meta.client.ResumableImport(ctx, img.ID, imageImportRequest(ctx, plan).Method) != nil {
+				d = nil // the same import, started by an interrupted apply: the apply takes it over
+			}
+			if d != nil {
 				resp.Diagnostics.AddAttributeWarning(path.Root("image_id"), d.Summary(), "The import will fail at apply. "+d.Detail())
 			}
 		}
@@ -977,6 +1001,7 @@ func imageImportFailureDetail(id string, m imageImportModel, err error) string {
 			}
 			b.WriteString(".\n")
 		}
+		b.WriteString("The import was not saved to the state: the next apply tries again.\n")
 		switch method {
 		case glance.MethodWebDownload:
 			fmt.Fprintf(&b, "\nGlance could not import %s. Check that the URL answers with the image from the Glance servers, and that the "+
@@ -985,13 +1010,21 @@ func imageImportFailureDetail(id string, m imageImportModel, err error) string {
 			fmt.Fprintf(&b, "\nCheck that image %s is active in region %s and that your token's catalog has a %s image endpoint there.",
 				m.GlanceImageID.ValueString(), m.GlanceRegion.ValueString(), m.GlanceServiceInterface.ValueString())
 		}
-	case errors.Is(err, context.DeadlineExceeded):
-		fmt.Fprintf(&b, "The %s import of image %s did not finish in time: %s\n\nGlance may still finish it. Raise timeouts.create if imports "+
-			"of this size need longer. If the import finishes, the next plan reports that the image already has data: adopt it with "+
-			"terraform import glance_image_import.NAME %s.", method, id, err, id)
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		what := "did not finish in time (raise timeouts.create if imports of this size need longer)"
+		if errors.Is(err, context.Canceled) {
+			what = "was still running when Terraform was interrupted"
+		}
+		fmt.Fprintf(&b, "The %s import of image %s %s: %s\n\nGlance carries on with it. ", method, id, what, err)
+		if imageImportIsResumable(method) {
+			b.WriteString("The next apply takes the same import over: it waits for Glance to finish and verifies the result.")
+		} else {
+			fmt.Fprintf(&b, "When it has finished, adopt the result with terraform import glance_image_import.NAME %s.", id)
+		}
 	default:
 		fmt.Fprintf(&b, "Glance refused the %s import of image %s: %s", method, id, err)
 		b.WriteString(imageImportAdminHint(err))
+		b.WriteString("\n\nThe import was not saved to the state: the next apply tries again.")
 	}
 	return b.String()
 }

@@ -1536,3 +1536,52 @@ resource "glance_image_import" "test" {
 		}},
 	})
 }
+
+// TestAccImageImport_takesOverInterruptedImport: an import an interrupted apply started (here
+// requested directly, without waiting) is taken over by the next apply, which waits for it and
+// records the result, instead of refusing an image that is importing or already has the data.
+func TestAccImageImport_takesOverInterruptedImport(t *testing.T) {
+	testAccImageImportPreCheck(t)
+	uri, sum512, _ := testAccImageImportWebFile(t)
+	name := acctest.RandomName("import-resume")
+	record := fmt.Sprintf(`
+resource "glance_image" "test" {
+  name        = %q
+  disk_format = "raw"
+}
+`, name)
+	var imageID string
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             testAccImageImportDestroyed(t),
+		Steps: []resource.TestStep{{
+			Config: record,
+			Check: func(s *terraform.State) error {
+				imageID = s.RootModule().Resources["glance_image.test"].Primary.ID
+				return nil
+			},
+		}, {
+			PreConfig: func() {
+				err := acctest.Client(t, acctest.Admin).ImportImage(context.Background(), imageID, glance.ImportRequest{
+					Method: glance.ImportMethod{Name: glance.MethodWebDownload, URI: uri}, AllStoresMustSucceed: true,
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+			},
+			Config: record + fmt.Sprintf(`
+resource "glance_image_import" "test" {
+  image_id = glance_image.test.id
+  method   = "web-download"
+  uri      = %q
+  checksum = "sha512:%s"
+}
+`, uri, sum512),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("glance_image_import.test", tfjsonpath.New("status"), knownvalue.StringExact("active")),
+				statecheck.ExpectKnownValue("glance_image_import.test", tfjsonpath.New("os_hash_value"), knownvalue.StringExact(sum512)),
+			},
+		}},
+	})
+}
