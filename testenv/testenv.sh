@@ -66,6 +66,11 @@ start_bg() {
   local name=$1 url=$2
   shift 2
   running "$name" && return 0
+  # A server that answers before ours starts belongs to something else (another checkout's
+  # test environment, say): our tests would talk to it, with other users and ids.
+  if curl -s -k -o /dev/null --max-time 2 "$url"; then
+    die "something else already answers on $url: stop it (another checkout's testenv.sh down) and run up again"
+  fi
   nohup "$@" >"$E/logs/$name.stdout" 2>&1 &
   echo $! >"$E/run/$name.pid"
   wait_http "$url" 60 || { tail -20 "$E/logs/$name.stdout" >&2; die "$name did not come up (logs in $E/logs)"; }

@@ -347,10 +347,10 @@ func (c *Client) RunImport(ctx context.Context, id string, req ImportRequest) (*
 
 // newestImportTask returns the newest import task (tasks are newest first) that is not in prior.
 // ResumableImport returns the newest import task of image id when it asked for the same import
-// as method (same method and source) and has not failed: an import a previous, interrupted run
-// started, which Glance carried on with. It returns nil when there is none or tasks cannot be
-// read.
-func (c *Client) ResumableImport(ctx context.Context, id string, method ImportMethod) *Task {
+// as req (method, source and target stores) and has not failed: an import a previous,
+// interrupted run started, which Glance carried on with. It returns nil when there is none or
+// tasks cannot be read.
+func (c *Client) ResumableImport(ctx context.Context, id string, req ImportRequest) *Task {
 	tasks, err := c.ImageTasks(ctx, id)
 	if err != nil {
 		return nil
@@ -359,12 +359,21 @@ func (c *Client) ResumableImport(ctx context.Context, id string, method ImportMe
 	if t == nil || t.Status == TaskFailure || t.Input.ImportReq == nil {
 		return nil
 	}
-	got := t.Input.ImportReq.Method
-	if got.Name != method.Name || got.URI != method.URI || got.GlanceImageID != method.GlanceImageID ||
-		!strings.EqualFold(got.GlanceRegion, method.GlanceRegion) {
+	got, want := t.Input.ImportReq, req
+	if got.Method.Name != want.Method.Name || got.Method.URI != want.Method.URI || got.Method.GlanceImageID != want.Method.GlanceImageID ||
+		!strings.EqualFold(got.Method.GlanceRegion, want.Method.GlanceRegion) || got.AllStores != want.AllStores ||
+		!sameStrings(got.Stores, want.Stores) {
 		return nil
 	}
 	return t
+}
+
+// sameStrings reports whether a and b hold the same strings, in any order.
+func sameStrings(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
 }
 
 func newestImportTask(tasks []Task, prior map[string]bool) *Task {

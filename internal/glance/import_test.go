@@ -676,3 +676,32 @@ func TestStage_expectDigestMismatchNeverCompletesTheBody(t *testing.T) {
 		t.Fatalf("matching digest: res = %+v, err = %v, completed %d", res, err, completed.Load())
 	}
 }
+
+func TestResumableImport(t *testing.T) {
+	var body atomic.Value
+	c, _ := newCoreTestClient(t, func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, body.Load().(string)) //nolint:forcetypeassert // the test stores strings only
+	})
+	task := func(status, method, uri string, stores string) string {
+		return `{"tasks": [{"id": "t1", "type": "api_image_import", "status": "` + status + `", "created_at": "2026-11-30T10:00:00Z",
+		  "input": {"image_id": "img", "import_req": {"method": {"name": "` + method + `", "uri": "` + uri + `"}, "stores": [` + stores + `]}}}]}`
+	}
+	want := ImportRequest{Method: ImportMethod{Name: MethodWebDownload, URI: "http://h/a.img"}, Stores: []string{"fast", "slow"}}
+	for name, tc := range map[string]struct {
+		tasks string
+		found bool
+	}{
+		"same import, running":   {task("processing", MethodWebDownload, "http://h/a.img", `"slow", "fast"`), true},
+		"same import, succeeded": {task("success", MethodWebDownload, "http://h/a.img", `"fast", "slow"`), true},
+		"same import, failed":    {task("failure", MethodWebDownload, "http://h/a.img", `"fast", "slow"`), false},
+		"another URL":            {task("processing", MethodWebDownload, "http://h/b.img", `"fast", "slow"`), false},
+		"other stores":           {task("processing", MethodWebDownload, "http://h/a.img", `"fast"`), false},
+		"another method":         {task("processing", MethodGlanceDirect, "", `"fast", "slow"`), false},
+		"no task":                {`{"tasks": []}`, false},
+	} {
+		body.Store(tc.tasks)
+		if got := c.ResumableImport(context.Background(), "img", want); (got != nil) != tc.found {
+			t.Errorf("%s: found %v, want %v", name, got != nil, tc.found)
+		}
+	}
+}

@@ -82,8 +82,8 @@ func (r *ImageImportResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"to more stores; needs the admin role by default).\n\n" +
 			"A failed import is an error that names the failed stores and Glance's task message, and it is not saved to the state: " +
 			"the next apply tries again (Glance puts a `web-download` or `glance-download` image back to `queued`). When an apply is " +
-			"interrupted or times out while Glance is still importing, Glance carries on; the next apply takes the same `web-download` " +
-			"or `glance-download` import over (it waits for it and verifies the result) instead of starting another.\n\n" +
+			"interrupted or times out while Glance is still importing, Glance carries on; the next apply takes the same import over " +
+			"(it waits for it and verifies the result; for `glance-direct`, against the file) instead of starting another.\n\n" +
 			"Glance imports data only into an image that has none (status `queued`). Changing an argument of a `glance-direct`, " +
 			"`web-download` or `glance-download` import therefore needs a new image as well: replace the `glance_image` too " +
 			"(`terraform apply -replace=glance_image.NAME`); the plan says so when it cannot work. Destroying such an import leaves " +
@@ -243,8 +243,8 @@ func (r *ImageImportResource) Create(ctx context.Context, req resource.CreateReq
 	// An earlier apply that was interrupted or timed out may have left the same import running,
 	// or finished, in Glance: wait for it and take it over instead of refusing the image.
 	var resumed *glance.Task
-	if imageImportIsResumable(method) && (before.Status == glance.StatusImporting || before.Status == glance.StatusActive) {
-		resumed = c.ResumableImport(ctx, id, req2.Method)
+	if imageImportMayResume(method, before.Status) {
+		resumed = c.ResumableImport(ctx, id, req2)
 	}
 	if resumed != nil {
 		tflog.Info(ctx, "Taking over the same import started by an earlier run", map[string]any{"task": resumed.ID, "task_status": resumed.Status})
@@ -254,8 +254,11 @@ func (r *ImageImportResource) Create(ctx context.Context, req resource.CreateReq
 	}
 
 	var staged glance.Digests
-	switch method {
-	case glance.MethodGlanceDirect:
+	switch {
+	case method == glance.MethodGlanceDirect && resumed != nil:
+		// The earlier run's digests of the staged bytes are gone: the result is checked against
+		// the file itself once Glance has finished (below).
+	case method == glance.MethodGlanceDirect:
 		tflog.Info(ctx, "Staging the file for a glance-direct import", map[string]any{"file": plan.File.ValueString()})
 		staged, err = imageImportStage(ctx, c, id, plan.File.ValueString(), plan.Checksum.ValueString())
 		var mismatch *glance.ExpectedDigestError
@@ -275,7 +278,7 @@ func (r *ImageImportResource) Create(ctx context.Context, req resource.CreateReq
 					"the next apply tries again.", plan.File.ValueString(), id, id, err))
 			return
 		}
-	case glance.MethodCopyImage:
+	case method == glance.MethodCopyImage:
 		// Glance refuses to copy to a store that already holds the data; copy only to the others.
 		if !req2.AllStores {
 			var missing []string
@@ -313,6 +316,24 @@ func (r *ImageImportResource) Create(ctx context.Context, req resource.CreateReq
 		imageImportWarnFailed(&resp.Diagnostics, id, after, req2)
 	}
 
+	if method == glance.MethodGlanceDirect && resumed != nil {
+		res, err := glance.HashSource(ctx, glance.FileSource(plan.File.ValueString()), "none", glance.HashAlgorithms)
+		if err != nil {
+			resp.Diagnostics.AddAttributeError(path.Root("file"), "Error Reading File",
+				fmt.Sprintf("Could not read %s to verify the import an earlier run left in image %s: %s", plan.File.ValueString(), id, err))
+			return
+		}
+		staged = res.Digests
+		if sum := plan.Checksum.ValueString(); sum != "" {
+			algo, digest, _ := glance.ParseChecksum(sum) // validated at plan time
+			if staged[algo] != digest {
+				resp.Diagnostics.AddAttributeError(path.Root("checksum"), "Checksum Mismatch",
+					fmt.Sprintf("The file does not match checksum: its %s is %s, not %s.", algo, staged[algo], digest))
+				imageImportDeactivateWrongData(ctx, c, id, &resp.Diagnostics)
+				return
+			}
+		}
+	}
 	if method == glance.MethodGlanceDirect {
 		if !imageImportVerifyStaged(&resp.Diagnostics, id, after, staged) {
 			imageImportDeactivateWrongData(ctx, c, id, &resp.Diagnostics)
@@ -337,10 +358,24 @@ func (r *ImageImportResource) Create(ctx context.Context, req resource.CreateReq
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 }
 
-// imageImportIsResumable: an import whose source Glance records in its task (web-download,
-// glance-download) can be recognised and taken over by a later apply.
+// imageImportIsResumable: an import that an interrupted apply may have left running can be
+// taken over by a later one. web-download and glance-download are recognised by the source
+// their task records; glance-direct by the method, and its result is checked against the file.
 func imageImportIsResumable(method string) bool {
-	return method == glance.MethodWebDownload || method == glance.MethodGlanceDownload
+	return method == glance.MethodWebDownload || method == glance.MethodGlanceDownload || method == glance.MethodGlanceDirect
+}
+
+// imageImportMayResume: an import is taken over while Glance still runs it, or (for the methods
+// whose task names the source) once it has finished. A finished glance-direct import is never
+// taken over: its data may be an older version of the file.
+func imageImportMayResume(method, status string) bool {
+	switch {
+	case !imageImportIsResumable(method):
+		return false
+	case status == glance.StatusImporting:
+		return true
+	}
+	return status == glance.StatusActive && method != glance.MethodGlanceDirect
 }
 
 // imageImportDeactivateWrongData deactivates an image whose imported data failed verification:
@@ -754,8 +789,8 @@ func (r *ImageImportResource) ModifyPlan(ctx context.Context, req resource.Modif
 			tflog.Warn(ctx, "Cannot read the image at plan time", map[string]any{"image_id": plan.ImageID.ValueString(), "error": err.Error()})
 		default:
 			d := imageImportPrecondition(plan.Method.ValueString(), img)
-			if d != nil && imageImportIsResumable(plan.Method.ValueString()) && (img.Status == glance.StatusImporting || img.Status == glance.StatusActive) &&
-				r.meta.client.ResumableImport(ctx, img.ID, imageImportRequest(ctx, plan).Method) != nil {
+			if d != nil && imageImportMayResume(plan.Method.ValueString(), img.Status) &&
+				r.meta.client.ResumableImport(ctx, img.ID, imageImportRequest(ctx, plan)) != nil {
 				d = nil // the same import, started by an interrupted apply: the apply takes it over
 			}
 			if d != nil {
