@@ -529,6 +529,14 @@ resource "glance_image" %[1]q {
 `, name, acctest.RandomName("import-"+name), extra)
 }
 
+// testAccImageImportKeepID stores the id of glance_image.test, for later steps.
+func testAccImageImportKeepID(id *string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		*id = s.RootModule().Resources["glance_image.test"].Primary.ID
+		return nil
+	}
+}
+
 // testAccImageImportWebFile publishes testAccImageImportMiB random bytes on the test web server and returns
 // the URL and the content's sha512 and md5.
 func testAccImageImportWebFile(t *testing.T) (string, string, string) {
@@ -1074,10 +1082,7 @@ resource "glance_image_import" "copy" {
 		CheckDestroy:             testAccImageImportDestroyed(t),
 		Steps: []resource.TestStep{{
 			Config: config,
-			Check: func(s *terraform.State) error {
-				imageID = s.RootModule().Resources["glance_image.test"].Primary.ID
-				return nil
-			},
+			Check:  testAccImageImportKeepID(&imageID),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("glance_image_import.data", tfjsonpath.New("image_stores"), testAccImageImportStoreSet("fast")),
 				statecheck.ExpectKnownValue("glance_image_import.copy", tfjsonpath.New("image_stores"), testAccImageImportStoreSet("fast", "slow")),
@@ -1557,10 +1562,7 @@ resource "glance_image" "test" {
 		CheckDestroy:             testAccImageImportDestroyed(t),
 		Steps: []resource.TestStep{{
 			Config: record,
-			Check: func(s *terraform.State) error {
-				imageID = s.RootModule().Resources["glance_image.test"].Primary.ID
-				return nil
-			},
+			Check:  testAccImageImportKeepID(&imageID),
 		}, {
 			PreConfig: func() {
 				err := acctest.Client(t, acctest.Admin).ImportImage(context.Background(), imageID, glance.ImportRequest{
