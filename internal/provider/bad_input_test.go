@@ -86,6 +86,8 @@ func TestAccProvider_badInput(t *testing.T) {
 		"image: deactivated without data":        {image(`deactivated = true`), `Image Without Data Cannot Be Deactivated`, "deactivated"},
 		"image: min_ram_mb too large":            {image(`min_ram_mb = 3000000000`), `(?s)min_ram_mb.*between 0 and 2147483647`, "min_ram_mb"},
 		"image: empty file":                      {image(`source = { file = "" }`), `(?s)source\.file.*length`, `resource "glance_image"`},
+		"image: emoji in name":                   {r("glance_image", "name = \"golden \U0001F600\"\ndisk_format = \"raw\""), `Character Glance Refuses`, "name"},
+		"image: emoji in a property":             {image(`properties = { mood = "\U0001F600" }`), `Character Glance Refuses`, "properties"},
 		"image: headers without url":             {image(`source = { file = "` + file + `", headers = { a = "b" } }`), `(?s)Headers Without URL.*source\.headers`, `resource "glance_image"`},
 		"import: bad image_id":                   {r("glance_image_import", `image_id = "x"`+"\n"+`method = "copy-image"`+"\n"+`all_stores = true`), `must be an image UUID`, "image_id"},
 		"import: region without glance-download": {imp(`method = "web-download"` + "\n" + `uri = "http://127.0.0.1:8000/x"` + "\n" + `glance_region = "RegionTwo"`), `Argument Not Used by This Method`, "glance_region"},

@@ -115,7 +115,8 @@ func (d *ImageDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 		switch {
 		case len(images) == 0:
 			resp.Diagnostics.AddError("No Image Found",
-				"No image matches the filters. Check name, tags and properties; images shared with you need member_status, and hidden images need hidden = true.")
+				"No image matches the filters. Check name, tags and properties; images shared with you need member_status, hidden images need "+
+					"hidden = true, and other projects' community images need visibility = \"community\".")
 			return
 		case len(images) > 1 && !m.MostRecent.ValueBool():
 			resp.Diagnostics.AddError("Several Images Found",

@@ -499,7 +499,9 @@ func (r *ImageImportResource) Update(ctx context.Context, req resource.UpdateReq
 	}
 
 	plan.ID = types.StringValue(id)
+	planned := plan
 	imageImportFlatten(&plan, img, copied)
+	imageImportKeepPlanned(&plan, planned)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 }
 
@@ -990,6 +992,28 @@ func imageImportFlatten(m *imageImportModel, img *glance.Image, copied []string)
 	m.OSHashValue = types.StringValue(img.OSHashValue)
 }
 
+// imageImportKeepPlanned keeps the computed values the plan already knew: another resource of
+// the same apply (glance_image deactivating the image, another copy-image import) may change
+// them meanwhile, and Terraform requires an apply to return what its plan promised. The next
+// refresh reports the new values.
+func imageImportKeepPlanned(m *imageImportModel, planned imageImportModel) {
+	if !planned.Status.IsUnknown() {
+		m.Status = planned.Status
+	}
+	if !planned.ImageStores.IsUnknown() {
+		m.ImageStores = planned.ImageStores
+	}
+	if !planned.FailedStores.IsUnknown() {
+		m.FailedStores = planned.FailedStores
+	}
+	if !planned.CopiedStores.IsUnknown() {
+		m.CopiedStores = planned.CopiedStores
+	}
+	if !planned.OSHashAlgo.IsUnknown() {
+		m.OSHashAlgo, m.OSHashValue = planned.OSHashAlgo, planned.OSHashValue
+	}
+}
+
 // imageImportWarnFailed warns about target stores that failed when partial success was allowed.
 func imageImportWarnFailed(diags *diag.Diagnostics, id string, img *glance.Image, req glance.ImportRequest) {
 	// Only the stores this import targeted: os_glance_failed_import may still list stores of
@@ -1040,7 +1064,7 @@ func imageImportFailureDetail(id string, m imageImportModel, err error) string {
 		switch method {
 		case glance.MethodWebDownload:
 			fmt.Fprintf(&b, "\nGlance could not import %s. Check that the URL answers with the image from the Glance servers, and that the "+
-				"cloud's import filter allows its scheme, host and port. Glance's task message is often generic; its log has the cause.", m.URI.ValueString())
+				"cloud's import filter allows its scheme, host and port. Glance's task message is often generic; its log has the cause.", redactedURL(m.URI.ValueString()))
 		case glance.MethodGlanceDownload:
 			fmt.Fprintf(&b, "\nCheck that image %s is active in region %s and that your token's catalog has a %s image endpoint there.",
 				m.GlanceImageID.ValueString(), m.GlanceRegion.ValueString(), m.GlanceServiceInterface.ValueString())

@@ -1587,3 +1587,31 @@ resource "glance_image_import" "test" {
 		}},
 	})
 }
+
+// TestAccImageImport_imageChangesInTheSameApply: glance_image deactivates the image in the same
+// apply that updates the import in place; the import must return what its plan promised (the
+// new status shows at the next refresh), not fail with an inconsistent result.
+func TestAccImageImport_imageChangesInTheSameApply(t *testing.T) {
+	testAccImageImportPreCheck(t)
+	uri, sum512, md5sum := testAccImageImportWebFile(t)
+	config := func(deactivated bool, checksum string) string {
+		return testAccImageImportRecord("test", fmt.Sprintf("  deactivated = %t\n", deactivated)) + fmt.Sprintf(`
+resource "glance_image_import" "test" {
+  image_id = glance_image.test.id
+  method   = "web-download"
+  uri      = %q
+  checksum = %q
+}
+`, uri, checksum)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             testAccImageImportDestroyed(t),
+		Steps: []resource.TestStep{
+			{Config: config(false, "sha512:"+sum512)},
+			{Config: config(true, "md5:"+md5sum)},
+			{Config: config(false, "sha512:"+sum512)},
+		},
+	})
+}

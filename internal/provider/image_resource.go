@@ -111,7 +111,7 @@ func (r *ImageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplace()},
 			},
 			"name": schema.StringAttribute{Required: true, MarkdownDescription: "Image name. Names need not be unique.",
-				Validators: []validator.String{stringvalidator.LengthBetween(1, 255)}},
+				Validators: []validator.String{stringvalidator.LengthBetween(1, 255), glanceTextValidator{}}},
 			"disk_format": schema.StringAttribute{
 				Required:            true,
 				MarkdownDescription: "Format of the disk image: " + quotedList(imageDiskFormats) + ". Changing it replaces the image.",
@@ -143,12 +143,13 @@ func (r *ImageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			"tags": schema.SetAttribute{
 				Optional: true, Computed: true, ElementType: types.StringType,
 				Default:             setdefault.StaticValue(types.SetValueMust(types.StringType, []attr.Value{})),
-				Validators:          []validator.Set{setvalidator.ValueStringsAre(stringvalidator.LengthBetween(1, 255))},
+				Validators:          []validator.Set{setvalidator.ValueStringsAre(stringvalidator.LengthBetween(1, 255), glanceTextValidator{})},
 				MarkdownDescription: "Image tags. Default: none.",
 			},
 			"properties": schema.MapAttribute{
 				Optional: true, ElementType: types.StringType,
-				Validators: []validator.Map{mapvalidator.KeysAre(stringvalidator.LengthBetween(1, 255))},
+				Validators: []validator.Map{mapvalidator.KeysAre(stringvalidator.LengthBetween(1, 255), glanceTextValidator{}),
+					mapvalidator.ValueStringsAre(glanceTextValidator{})},
 				MarkdownDescription: "Custom image properties, such as `os_distro` or `hw_disk_bus`. Only the keys declared here are " +
 					"managed: properties that Glance or other tools add are left alone and never show as drift (see `all_properties`). " +
 					"Schema attributes (`name`, `status`, …) and the reserved `os_glance_*` keys cannot be set here.",
@@ -498,6 +499,17 @@ func (r *ImageResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	}
 	newState := plan
 	flattenImage(img, &newState, false)
+	// Values the plan kept from the state stay as planned (Terraform requires it); a change made
+	// meanwhile by another resource of the same apply shows at the next refresh.
+	if !plan.Status.IsUnknown() {
+		newState.Status = plan.Status
+	}
+	if !plan.Stores.IsUnknown() {
+		newState.Stores = plan.Stores
+	}
+	if !plan.AllProperties.IsUnknown() {
+		newState.AllProperties = plan.AllProperties
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &newState)...)
 	// After the first apply the configuration alone says which properties are managed.
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, imageAdoptedPropertiesKey, nil)...)
@@ -909,12 +921,17 @@ func imageAPIErrorDetail(action string, err error) string {
 	return d
 }
 
+// redactedURL is raw without credentials or query (which may hold a token), for messages.
 func redactedURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "(unparsable URL)"
 	}
 	u.User = nil
+	if u.RawQuery != "" || u.ForceQuery {
+		u.RawQuery, u.ForceQuery = "", false
+		return u.String() + "?…"
+	}
 	return u.String()
 }
 

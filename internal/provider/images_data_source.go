@@ -52,10 +52,12 @@ func imageFilterAttributes(computed bool) map[string]schema.Attribute {
 		return schema.StringAttribute{Optional: true, Computed: computed, MarkdownDescription: desc, Validators: v}
 	}
 	return map[string]schema.Attribute{
-		"name":       str("Exact image name.", stringvalidator.LengthBetween(1, 255)),
-		"visibility": str("Only images of this visibility: "+quotedList(imageFilterVisibilities)+". Default: what Glance lists by default (yours, public, shared with you and accepted, community).", stringvalidator.OneOf(imageFilterVisibilities...)),
-		"owner":      str("Only images owned by this project id.", stringvalidator.LengthAtLeast(1)),
-		"status":     str("Only images in this status: "+quotedList(imageFilterStatuses)+".", stringvalidator.OneOf(imageFilterStatuses...)),
+		"name": str("Exact image name.", stringvalidator.LengthBetween(1, 255)),
+		"visibility": str("Only images of this visibility: "+quotedList(imageFilterVisibilities)+". Default: what Glance lists by default: "+
+			"your images, public ones and those shared with you that you accepted; other projects' community images only with `\"community\"`. "+
+			"An admin's default list holds every project's images: set `owner` to stay within one project.", stringvalidator.OneOf(imageFilterVisibilities...)),
+		"owner":  str("Only images owned by this project id.", stringvalidator.LengthAtLeast(1)),
+		"status": str("Only images in this status: "+quotedList(imageFilterStatuses)+".", stringvalidator.OneOf(imageFilterStatuses...)),
 		"member_status": schema.StringAttribute{Optional: true, Validators: []validator.String{stringvalidator.OneOf(imageFilterMemberStatus...)},
 			MarkdownDescription: "For images shared with you: only those whose membership is " + quotedList(imageFilterMemberStatus) + ". Glance's default is `accepted`."},
 		"tags": schema.SetAttribute{Optional: true, Computed: computed, ElementType: types.StringType,
