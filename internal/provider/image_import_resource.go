@@ -118,7 +118,8 @@ func (r *ImageImportResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"uri": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "HTTP(S) URL Glance downloads, required with (and only allowed with) `web-download`. Glance itself fetches it, " +
-					"so it must be reachable from the Glance servers and pass the cloud's import filter (allowed schemes, hosts and ports). Changing it replaces this resource.",
+					"so it must be reachable from the Glance servers and pass the cloud's import filter (allowed schemes, hosts and ports). Changing it replaces this resource. " +
+					"It is kept in state, shown in plans and recorded by Glance in its import task: avoid URLs that carry credentials.",
 			},
 			"glance_image_id": schema.StringAttribute{
 				Optional:            true,

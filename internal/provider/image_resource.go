@@ -177,7 +177,8 @@ func (r *ImageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 							"image: the plan records the new path in place, without an API call."},
 					"url": schema.StringAttribute{Optional: true, Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 						MarkdownDescription: "HTTP(S) URL the provider downloads and streams into Glance (Glance itself never sees the URL; " +
-							"compare `glance_image_import` with `web-download`). Changing it replaces the image."},
+							"compare `glance_image_import` with `web-download`). Changing it replaces the image. The URL is kept in state and shown in " +
+							"plans (messages and logs leave out its credentials and query): put credentials in `headers`, not in the URL."},
 					"headers": schema.MapAttribute{Optional: true, Sensitive: true, WriteOnly: true, ElementType: types.StringType,
 						MarkdownDescription: "HTTP headers sent with the `url` request, for example `Authorization`. Write-only: never stored in state or logged."},
 					"decompress": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("none"),
