@@ -998,20 +998,19 @@ func imageImportFlatten(m *imageImportModel, img *glance.Image, copied []string)
 // them meanwhile, and Terraform requires an apply to return what its plan promised. The next
 // refresh reports the new values.
 func imageImportKeepPlanned(m *imageImportModel, planned imageImportModel) {
-	if !planned.Status.IsUnknown() {
-		m.Status = planned.Status
-	}
-	if !planned.ImageStores.IsUnknown() {
-		m.ImageStores = planned.ImageStores
-	}
-	if !planned.FailedStores.IsUnknown() {
-		m.FailedStores = planned.FailedStores
-	}
-	if !planned.CopiedStores.IsUnknown() {
-		m.CopiedStores = planned.CopiedStores
-	}
-	if !planned.OSHashAlgo.IsUnknown() {
-		m.OSHashAlgo, m.OSHashValue = planned.OSHashAlgo, planned.OSHashValue
+	keepPlanned(&m.Status, planned.Status)
+	keepPlanned(&m.ImageStores, planned.ImageStores)
+	keepPlanned(&m.FailedStores, planned.FailedStores)
+	keepPlanned(&m.CopiedStores, planned.CopiedStores)
+	keepPlanned(&m.OSHashAlgo, planned.OSHashAlgo)
+	keepPlanned(&m.OSHashValue, planned.OSHashValue)
+}
+
+// keepPlanned sets *v to the planned value when the plan knew it: an apply must return what
+// its plan promised, even when another resource of the same apply changed the image meanwhile.
+func keepPlanned[T interface{ IsUnknown() bool }](v *T, planned T) {
+	if !planned.IsUnknown() {
+		*v = planned
 	}
 }
 

@@ -502,15 +502,9 @@ func (r *ImageResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	flattenImage(img, &newState, false)
 	// Values the plan kept from the state stay as planned (Terraform requires it); a change made
 	// meanwhile by another resource of the same apply shows at the next refresh.
-	if !plan.Status.IsUnknown() {
-		newState.Status = plan.Status
-	}
-	if !plan.Stores.IsUnknown() {
-		newState.Stores = plan.Stores
-	}
-	if !plan.AllProperties.IsUnknown() {
-		newState.AllProperties = plan.AllProperties
-	}
+	keepPlanned(&newState.Status, plan.Status)
+	keepPlanned(&newState.Stores, plan.Stores)
+	keepPlanned(&newState.AllProperties, plan.AllProperties)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &newState)...)
 	// After the first apply the configuration alone says which properties are managed.
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, imageAdoptedPropertiesKey, nil)...)
