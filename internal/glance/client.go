@@ -213,19 +213,19 @@ func (c *Client) doJSON(ctx context.Context, cl call) error {
 			}
 			if attempt < retries && retryableNetError(err) {
 				c.log.Warn(ctx, "Glance request failed, retrying", map[string]any{
-					"method": cl.method, "url": redactURL(target), "error": err.Error(), "attempt": attempt + 1,
+					"method": cl.method, "url": RedactURL(target), "error": err.Error(), "attempt": attempt + 1,
 				})
 				if err := c.sleep(ctx, attempt, nil); err != nil {
 					return err
 				}
 				continue
 			}
-			return fmt.Errorf("%s %s: %w%s", cl.method, redactURL(target), err, certificateHint(err))
+			return fmt.Errorf("%s %s: %w%s", cl.method, RedactURL(target), err, certificateHint(err))
 		}
 		respBody, readErr := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
 		_ = resp.Body.Close()
 		c.log.Debug(ctx, "Glance request", map[string]any{
-			"method": cl.method, "url": redactURL(target), "status": resp.StatusCode,
+			"method": cl.method, "url": RedactURL(target), "status": resp.StatusCode,
 			"duration_ms": time.Since(start).Milliseconds(), "request_id": resp.Header.Get("X-Openstack-Request-Id"),
 		})
 		if readErr != nil {
@@ -235,26 +235,26 @@ func (c *Client) doJSON(ctx context.Context, cl call) error {
 				}
 				continue
 			}
-			return fmt.Errorf("%s %s: reading response: %w", cl.method, redactURL(target), readErr)
+			return fmt.Errorf("%s %s: reading response: %w", cl.method, RedactURL(target), readErr)
 		}
 		switch {
 		case resp.StatusCode == http.StatusUnauthorized && !reauthed && c.auth != nil:
 			reauthed = true
 			if err := c.auth.Reauthenticate(ctx, token); err != nil {
-				return fmt.Errorf("re-authenticating after HTTP 401 from %s: %w", redactURL(target), err)
+				return fmt.Errorf("re-authenticating after HTTP 401 from %s: %w", RedactURL(target), err)
 			}
 			attempt-- // a re-authentication is not a retry
 			continue
 		case resp.StatusCode >= 200 && resp.StatusCode < 300:
 			if cl.out != nil && len(bytes.TrimSpace(respBody)) > 0 {
 				if err := json.Unmarshal(respBody, cl.out); err != nil {
-					return fmt.Errorf("%s %s: decoding response: %w", cl.method, redactURL(target), err)
+					return fmt.Errorf("%s %s: decoding response: %w", cl.method, RedactURL(target), err)
 				}
 			}
 			return nil
 		case attempt < retries && retryableStatus(resp.StatusCode):
 			c.log.Warn(ctx, "Glance answered a retryable error, retrying", map[string]any{
-				"method": cl.method, "url": redactURL(target), "status": resp.StatusCode, "attempt": attempt + 1,
+				"method": cl.method, "url": RedactURL(target), "status": resp.StatusCode, "attempt": attempt + 1,
 			})
 			if err := c.sleep(ctx, attempt, resp.Header); err != nil {
 				return err
@@ -352,13 +352,19 @@ func (c *Client) EnsureFreshToken(ctx context.Context, minValidity time.Duration
 	return c.auth.Reauthenticate(ctx, c.auth.Token())
 }
 
-// redactURL strips credentials from a URL before it reaches a log or an error.
-func redactURL(raw string) string {
+// RedactURL is raw without credentials, query (often a signature or token) or fragment, for
+// messages and logs. It is the one redaction of URLs in the provider.
+func RedactURL(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return raw
+	if err != nil {
+		return "(unparsable URL)"
 	}
-	u.User = url.User("REDACTED")
+	u.User = nil
+	u.Fragment, u.RawFragment = "", ""
+	if u.RawQuery != "" || u.ForceQuery {
+		u.RawQuery, u.ForceQuery = "", false
+		return u.String() + "?…"
+	}
 	return u.String()
 }
 

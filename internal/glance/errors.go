@@ -60,14 +60,42 @@ func IsUnauthorized(err error) bool { return statusIs(err, http.StatusUnauthoriz
 func IsNotShared(err error) bool {
 	var e *Error
 	return errors.As(err, &e) && (e.StatusCode == http.StatusNotFound || e.StatusCode == http.StatusForbidden) &&
-		strings.Contains(e.Message, "Only shared images have members")
+		messageHas(err, "Only shared images have members")
 }
 
 // IsBadRequest reports whether Glance answered 400.
 func IsBadRequest(err error) bool { return statusIs(err, http.StatusBadRequest) }
 
-// IsOverLimit reports whether Glance refused the request because of a quota (413).
+// IsOverLimit reports whether Glance refused the request with 413: a project quota
+// (IsOverQuota) or a per-image limit on tags, properties or members (IsPerImageLimit).
 func IsOverLimit(err error) bool { return statusIs(err, http.StatusRequestEntityTooLarge) }
+
+// IsPerImageLimit reports whether Glance refused a change because one image would carry more
+// tags, properties or members than the cloud allows (image_tag_quota and its siblings).
+func IsPerImageLimit(err error) bool {
+	return IsOverLimit(err) && messageHas(err, "number of allowed image")
+}
+
+// IsOverQuota reports whether Glance refused the request because the project is over one of
+// its image quotas (count, total size, staging, uploads at once).
+func IsOverQuota(err error) bool { return IsOverLimit(err) && !IsPerImageLimit(err) }
+
+// IsProtected reports whether Glance refused to delete (or deactivate) an image because it is
+// protected.
+func IsProtected(err error) bool { return IsForbidden(err) && messageHas(err, "protected") }
+
+// IsVisibilityNotAllowed reports whether policy forbids the caller to give an image the
+// visibility asked for (publicize_image, communitize_image).
+func IsVisibilityNotAllowed(err error) bool {
+	return IsForbidden(err) && (messageHas(err, "publicize") || messageHas(err, "communitize"))
+}
+
+// messageHas reports whether Glance's message contains s, ignoring case. Glance tells these
+// cases apart only in its message; this is the one place the client reads it.
+func messageHas(err error, s string) bool {
+	var e *Error
+	return errors.As(err, &e) && strings.Contains(strings.ToLower(e.Message), strings.ToLower(s))
+}
 
 // IsUnsupported reports whether Glance does not offer the endpoint at all (404 on an info
 // call, 501), as on clouds without multi-store.
@@ -81,7 +109,7 @@ var htmlBreaks = regexp.MustCompile(`(?i)<br\s*/?>`)
 func errorFromResponse(resp *http.Response, body []byte) *Error {
 	e := &Error{
 		Method:     resp.Request.Method,
-		URL:        redactURL(resp.Request.URL.String()),
+		URL:        RedactURL(resp.Request.URL.String()),
 		StatusCode: resp.StatusCode,
 		RequestID:  resp.Header.Get("X-Openstack-Request-Id"),
 	}

@@ -62,21 +62,7 @@ type urlSource struct {
 	http    *http.Client
 }
 
-func (u *urlSource) String() string { return redactedSourceURL(u.url) }
-
-// redactedSourceURL drops credentials and the query (often a signature) from a URL.
-func redactedSourceURL(raw string) string {
-	p, err := url.Parse(raw)
-	if err != nil {
-		return "the source URL"
-	}
-	p.User = nil
-	if p.RawQuery != "" {
-		p.RawQuery = "…"
-	}
-	p.Fragment = ""
-	return p.String()
-}
+func (u *urlSource) String() string { return RedactURL(u.url) }
 
 func (u *urlSource) Open(ctx context.Context) (io.ReadCloser, int64, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.url, nil)

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -64,7 +65,7 @@ func (k *keystoneAuth) imageEndpoints() ([]catalogImageEndpoint, bool) {
 func catalogRegions(endpoints []catalogImageEndpoint, iface string) []string {
 	var out []string
 	for _, ep := range endpoints {
-		if ep.iface == iface && !contains(out, ep.region) {
+		if ep.iface == iface && !slices.Contains(out, ep.region) {
 			out = append(out, ep.region)
 		}
 	}
@@ -77,7 +78,7 @@ func catalogRegions(endpoints []catalogImageEndpoint, iface string) []string {
 func catalogInterfaces(endpoints []catalogImageEndpoint, region string) []string {
 	var out []string
 	for _, ep := range endpoints {
-		if strings.EqualFold(ep.region, region) && !contains(out, ep.iface) {
+		if strings.EqualFold(ep.region, region) && !slices.Contains(out, ep.iface) {
 			out = append(out, ep.iface)
 		}
 	}

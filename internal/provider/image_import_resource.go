@@ -414,7 +414,7 @@ func (r *ImageImportResource) Read(ctx context.Context, req resource.ReadRequest
 	// from stores, so the plan copies it again. A store Glance lists as failed is not drift:
 	// all_stores_must_succeed = false accepted that.
 	if state.Method.ValueString() == glance.MethodCopyImage && !state.Stores.IsNull() {
-		want := imageImportStrings(state.Stores)
+		want := setElements(state.Stores)
 		var keep []string
 		for _, s := range want {
 			if slices.Contains(img.Stores, s) || slices.Contains(img.FailedImport, s) {
@@ -425,14 +425,14 @@ func (r *ImageImportResource) Read(ctx context.Context, req resource.ReadRequest
 			tflog.Info(ctx, "Image data is missing from stores this copy-image import manages", map[string]any{
 				"image_id": id, "missing": strings.Join(imageImportMinus(want, keep), ","),
 			})
-			state.Stores = imageImportSet(keep)
+			state.Stores = stringSet(keep)
 		}
 	}
 	// With all_stores, a copy this resource made that disappeared shows as all_stores = false,
 	// so the plan copies to every store again.
 	if state.Method.ValueString() == glance.MethodCopyImage && state.AllStores.ValueBool() {
 		var lost []string
-		for _, s := range imageImportStrings(state.CopiedStores) {
+		for _, s := range setElements(state.CopiedStores) {
 			if !slices.Contains(img.Stores, s) && !slices.Contains(img.FailedImport, s) {
 				lost = append(lost, s)
 			}
@@ -444,7 +444,7 @@ func (r *ImageImportResource) Read(ctx context.Context, req resource.ReadRequest
 			state.AllStores = types.BoolValue(false)
 		}
 	}
-	imageImportFlatten(&state, img, imageImportIntersect(imageImportStrings(state.CopiedStores), img.Stores))
+	imageImportFlatten(&state, img, imageImportIntersect(setElements(state.CopiedStores), img.Stores))
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 }
 
@@ -472,7 +472,7 @@ func (r *ImageImportResource) Update(ctx context.Context, req resource.UpdateReq
 		resp.Diagnostics.Append(imageImportReadError(id, err))
 		return
 	}
-	copied := imageImportStrings(state.CopiedStores)
+	copied := setElements(state.CopiedStores)
 
 	if plan.Method.ValueString() == glance.MethodCopyImage {
 		img, copied = r.updateCopies(ctx, &resp.Diagnostics, plan, state, img, copied)
@@ -480,7 +480,7 @@ func (r *ImageImportResource) Update(ctx context.Context, req resource.UpdateReq
 			return
 		}
 	} else if adopting && !plan.Stores.IsNull() {
-		if missing := imageImportMinus(imageImportStrings(plan.Stores), img.Stores); len(missing) > 0 {
+		if missing := imageImportMinus(setElements(plan.Stores), img.Stores); len(missing) > 0 {
 			resp.Diagnostics.AddAttributeWarning(path.Root("stores"), "Imported Image Is Not in Every Configured Store",
 				fmt.Sprintf("Image %s holds its data in %s, not in %s that the configuration names. Glance does not report how an image was "+
 					"imported, so the configuration is recorded as it is. Use a copy-image import to add the data to more stores.",
@@ -513,7 +513,7 @@ func (r *ImageImportResource) Delete(ctx context.Context, req resource.DeleteReq
 		return
 	}
 	id := state.ImageID.ValueString()
-	copied := imageImportStrings(state.CopiedStores)
+	copied := setElements(state.CopiedStores)
 	if state.Method.ValueString() != glance.MethodCopyImage || len(copied) == 0 {
 		tflog.Info(ctx, "Removing the import from the state; the image's data stays with the image", map[string]any{"image_id": id})
 		return
@@ -867,7 +867,7 @@ func (r *ImageImportResource) updateCopies(ctx context.Context, diags *diag.Diag
 
 	// Remove what is no longer wanted, but only copies this resource made.
 	if !plan.AllStores.ValueBool() {
-		wanted := imageImportStrings(plan.Stores)
+		wanted := setElements(plan.Stores)
 		for _, s := range imageImportMinus(copied, wanted) {
 			if !slices.Contains(img.Stores, s) {
 				copied = imageImportMinus(copied, []string{s})
@@ -888,7 +888,7 @@ func (r *ImageImportResource) updateCopies(ctx context.Context, diags *diag.Diag
 			img.Stores = imageImportMinus(img.Stores, []string{s})
 		}
 		var kept []string
-		for _, s := range imageImportMinus(imageImportStrings(state.Stores), wanted) {
+		for _, s := range imageImportMinus(setElements(state.Stores), wanted) {
 			if !slices.Contains(copied, s) && slices.Contains(img.Stores, s) {
 				kept = append(kept, s)
 			}
@@ -963,7 +963,7 @@ func imageImportPrecondition(method string, img *glance.Image) diag.Diagnostic {
 func imageImportRequest(ctx context.Context, m imageImportModel) glance.ImportRequest {
 	req := glance.ImportRequest{
 		Method:               glance.ImportMethod{Name: m.Method.ValueString()},
-		Stores:               imageImportStrings(m.Stores),
+		Stores:               setElements(m.Stores),
 		AllStores:            m.AllStores.ValueBool(),
 		AllStoresMustSucceed: m.AllStoresMustSucceed.IsNull() || m.AllStoresMustSucceed.ValueBool(),
 	}
@@ -986,9 +986,9 @@ func imageImportRequest(ctx context.Context, m imageImportModel) glance.ImportRe
 func imageImportFlatten(m *imageImportModel, img *glance.Image, copied []string) {
 	m.ID = types.StringValue(img.ID)
 	m.Status = types.StringValue(img.Status)
-	m.ImageStores = imageImportSet(img.Stores)
-	m.FailedStores = imageImportSet(img.FailedImport)
-	m.CopiedStores = imageImportSet(copied)
+	m.ImageStores = stringSet(img.Stores)
+	m.FailedStores = stringSet(img.FailedImport)
+	m.CopiedStores = stringSet(copied)
 	m.OSHashAlgo = types.StringValue(img.OSHashAlgo)
 	m.OSHashValue = types.StringValue(img.OSHashValue)
 }
@@ -1004,14 +1004,6 @@ func imageImportKeepPlanned(m *imageImportModel, planned imageImportModel) {
 	keepPlanned(&m.CopiedStores, planned.CopiedStores)
 	keepPlanned(&m.OSHashAlgo, planned.OSHashAlgo)
 	keepPlanned(&m.OSHashValue, planned.OSHashValue)
-}
-
-// keepPlanned sets *v to the planned value when the plan knew it: an apply must return what
-// its plan promised, even when another resource of the same apply changed the image meanwhile.
-func keepPlanned[T interface{ IsUnknown() bool }](v *T, planned T) {
-	if !planned.IsUnknown() {
-		*v = planned
-	}
 }
 
 // imageImportWarnFailed warns about target stores that failed when partial success was allowed.
@@ -1064,7 +1056,7 @@ func imageImportFailureDetail(id string, m imageImportModel, err error) string {
 		switch method {
 		case glance.MethodWebDownload:
 			fmt.Fprintf(&b, "\nGlance could not import %s. Check that the URL answers with the image from the Glance servers, and that the "+
-				"cloud's import filter allows its scheme, host and port. Glance's task message is often generic; its log has the cause.", redactedURL(m.URI.ValueString()))
+				"cloud's import filter allows its scheme, host and port. Glance's task message is often generic; its log has the cause.", glance.RedactURL(m.URI.ValueString()))
 		case glance.MethodGlanceDownload:
 			fmt.Fprintf(&b, "\nCheck that image %s is active in region %s and that your token's catalog has a %s image endpoint there.",
 				m.GlanceImageID.ValueString(), m.GlanceRegion.ValueString(), m.GlanceServiceInterface.ValueString())
@@ -1281,30 +1273,6 @@ func (i *imageImportCloudInfo) storeList(ctx context.Context, c *glance.Client) 
 		i.stores, i.haveStores = s, true
 	}
 	return i.stores, i.unsupported, nil
-}
-
-// imageImportStrings returns the elements of a set of strings (none when null or unknown).
-func imageImportStrings(s types.Set) []string {
-	if s.IsNull() || s.IsUnknown() {
-		return nil
-	}
-	var out []string
-	for _, e := range s.Elements() {
-		if v, ok := e.(types.String); ok && !v.IsNull() && !v.IsUnknown() {
-			out = append(out, v.ValueString())
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-// imageImportSet makes a set of strings (empty, not null, when list is empty).
-func imageImportSet(list []string) types.Set {
-	elems := make([]attr.Value, 0, len(list))
-	for _, s := range list {
-		elems = append(elems, types.StringValue(s))
-	}
-	return types.SetValueMust(types.StringType, elems)
 }
 
 // imageImportMinus returns the elements of a that are not in b.

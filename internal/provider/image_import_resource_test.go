@@ -503,11 +503,11 @@ func TestImageImportSetHelpers(t *testing.T) {
 	if got := imageImportUnion([]string{"a"}, []string{"b", "a"}); strings.Join(got, ",") != "a,b" {
 		t.Errorf("union = %v", got)
 	}
-	set := imageImportSet([]string{"slow", "fast"})
-	if got := imageImportStrings(set); strings.Join(got, ",") != "fast,slow" {
+	set := stringSet([]string{"slow", "fast"})
+	if got := setElements(set); strings.Join(got, ",") != "fast,slow" {
 		t.Errorf("round trip = %v", got)
 	}
-	if empty := imageImportSet(nil); empty.IsNull() || len(empty.Elements()) != 0 {
+	if empty := stringSet(nil); empty.IsNull() || len(empty.Elements()) != 0 {
 		t.Errorf("empty set = %v, want [] (not null)", empty)
 	}
 }

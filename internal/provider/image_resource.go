@@ -562,7 +562,7 @@ func (r *ImageResource) Delete(ctx context.Context, req resource.DeleteRequest, 
 	defer cancel()
 	id := state.ID.ValueString()
 	err := r.meta.client.DeleteImage(ctx, id)
-	if glance.IsForbidden(err) && strings.Contains(strings.ToLower(err.Error()), "protected") {
+	if glance.IsProtected(err) {
 		resp.Diagnostics.AddError("Image Is Protected",
 			fmt.Sprintf("Glance refused to delete image %s because it is protected. Set protected = false on the glance_image, "+
 				"apply, and destroy again.\n\n%s", id, err))
@@ -619,7 +619,7 @@ func (r *ImageResource) ValidateConfig(ctx context.Context, req resource.Validat
 		u, err := url.Parse(src.URL.ValueString())
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			resp.Diagnostics.AddAttributeError(p.AtName("url"), "Invalid Source URL",
-				fmt.Sprintf("source.url %q is not an absolute http:// or https:// URL.", redactedURL(src.URL.ValueString())))
+				fmt.Sprintf("source.url %q is not an absolute http:// or https:// URL.", glance.RedactURL(src.URL.ValueString())))
 		}
 	}
 	if !src.Headers.IsNull() && !src.Headers.IsUnknown() && src.URL.IsNull() && fileSet {
@@ -902,11 +902,11 @@ func imageSource(s *imageSourceModel, headers map[string]string) (glance.Source,
 func imageAPIErrorDetail(action string, err error) string {
 	d := action + " failed: " + err.Error()
 	switch {
-	case glance.IsOverLimit(err) && strings.Contains(err.Error(), "number of allowed image"):
+	case glance.IsPerImageLimit(err):
 		d += "\n\nGlance limits how many tags, properties or members one image may have (the message above says which and how many): remove some."
-	case glance.IsOverLimit(err):
+	case glance.IsOverQuota(err):
 		d += "\n\nThe project is over an image quota; see the glance_usage data source, delete unused images, or ask for a higher limit."
-	case glance.IsForbidden(err) && strings.Contains(err.Error(), "publicize"):
+	case glance.IsVisibilityNotAllowed(err):
 		d += "\n\nOnly administrators may make images public by default. Use visibility = \"shared\" or \"community\", or admin credentials."
 	case glance.IsForbidden(err):
 		d += "\n\nThe credentials lack the permission for this; check the project and role the provider uses."
@@ -914,20 +914,6 @@ func imageAPIErrorDetail(action string, err error) string {
 		d += "\n\nGlance refused the change in the image's current state; refresh and try again."
 	}
 	return d
-}
-
-// redactedURL is raw without credentials or query (which may hold a token), for messages.
-func redactedURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	u.User = nil
-	if u.RawQuery != "" || u.ForceQuery {
-		u.RawQuery, u.ForceQuery = "", false
-		return u.String() + "?…"
-	}
-	return u.String()
 }
 
 // expandImageCreate maps the plan to a create request.

@@ -172,30 +172,6 @@ func expandImageFilters(ctx context.Context, f imageFilterModel) (glance.ListIma
 	return o, diags
 }
 
-func stringList(items []string) types.List {
-	v := make([]attr.Value, 0, len(items))
-	for _, s := range items {
-		v = append(v, types.StringValue(s))
-	}
-	return types.ListValueMust(types.StringType, v)
-}
-
-func stringSet(items []string) types.Set {
-	v := make([]attr.Value, 0, len(items))
-	for _, s := range items {
-		v = append(v, types.StringValue(s))
-	}
-	return types.SetValueMust(types.StringType, v)
-}
-
-func stringMap(m map[string]string) types.Map {
-	v := make(map[string]attr.Value, len(m))
-	for k, s := range m {
-		v[k] = types.StringValue(s)
-	}
-	return types.MapValueMust(types.StringType, v)
-}
-
 func flattenImageList(images []glance.Image) types.List {
 	objType := types.ObjectType{AttrTypes: imageListAttrTypesByName}
 	elems := make([]attr.Value, 0, len(images))

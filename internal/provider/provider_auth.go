@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -72,7 +73,7 @@ func resolveSettings(m providerModel, env lookupEnv) (settings, diag.Diagnostics
 			s.maxRetries = int(n)
 		}
 	}
-	if s.endpointInterface != "" && !contains(endpointInterfaces, s.endpointInterface) {
+	if s.endpointInterface != "" && !slices.Contains(endpointInterfaces, s.endpointInterface) {
 		diags.AddAttributeError(path.Root("endpoint_interface"), "Invalid Provider Setting",
 			fmt.Sprintf("endpoint_interface (or OS_INTERFACE) is %q; use one of %s.", s.endpointInterface, strings.Join(endpointInterfaces, ", ")))
 	}
@@ -230,7 +231,7 @@ func resolveSettings(m providerModel, env lookupEnv) (settings, diag.Diagnostics
 // onlyEnv hides every environment variable but names.
 func onlyEnv(env lookupEnv, names ...string) lookupEnv {
 	return func(k string) (string, bool) {
-		if !contains(names, k) {
+		if !slices.Contains(names, k) {
 			return "", false
 		}
 		return env(k)
@@ -482,12 +483,3 @@ type tflogLogger struct{}
 func (tflogLogger) Debug(ctx context.Context, msg string, f map[string]any) { tflog.Debug(ctx, msg, f) }
 func (tflogLogger) Info(ctx context.Context, msg string, f map[string]any)  { tflog.Info(ctx, msg, f) }
 func (tflogLogger) Warn(ctx context.Context, msg string, f map[string]any)  { tflog.Warn(ctx, msg, f) }
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
