@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # make demo: apply examples/quickstart against the local Keystone + Glance with the provider
 # just built (dev_overrides: no registry access), then print its outputs.
+# make demo-destroy (scripts/demo.sh destroy): destroy what the demo made, with the same settings.
 set -euo pipefail
+action=${1:-apply}
 root=$(cd "$(dirname "$0")/.." && pwd)
 E=${GLANCE_ENV_DIR:-$root/.testenv}
 set -a
@@ -41,6 +43,11 @@ consumer = {
 VARS
 
 cd "$work"
+if [[ $action == destroy ]]; then
+  [[ -f terraform.tfstate ]] || { echo "nothing to destroy: no demo state in $work"; exit 0; }
+  terraform destroy -auto-approve -input=false
+  exit 0
+fi
 echo "== terraform apply (examples/quickstart, working copy in $work)"
 # With dev_overrides, terraform init is not needed (and would look for the registry).
 terraform apply -auto-approve -input=false
@@ -58,4 +65,4 @@ echo
 echo "== outputs"
 terraform output
 echo
-echo "Clean up with: (cd $work && TF_CLI_CONFIG_FILE=$TF_CLI_CONFIG_FILE terraform destroy -auto-approve)"
+echo "Clean up with: make demo-destroy"
