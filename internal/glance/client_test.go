@@ -265,7 +265,7 @@ func TestNextStep_cases(t *testing.T) {
 }
 
 func TestAttemptResultFailure_cases(t *testing.T) {
-	req, _ := http.NewRequest(http.MethodGet, "https://u:p@h/v2/images?sig=1", nil)
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, "https://u:p@h/v2/images?sig=1", nil)
 	for name, tc := range map[string]struct {
 		r    attemptResult
 		want string
