@@ -167,103 +167,188 @@ type call struct {
 }
 
 // doJSON sends a JSON call, retrying as its idempotency allows, re-authenticating once on 401,
-// and decoding a 2xx body into c.out.
+// and decoding a 2xx body into cl.out.
 func (c *Client) doJSON(ctx context.Context, cl call) error {
-	var payload []byte
-	if cl.body != nil {
-		var err error
-		if payload, err = json.Marshal(cl.body); err != nil {
-			return fmt.Errorf("encoding request body: %w", err)
-		}
+	payload, err := encodeBody(cl.body)
+	if err != nil {
+		return err
 	}
 	target := c.url(cl.path, cl.query)
 	retries := 0
 	if cl.idempotent {
 		retries = c.maxRetries
 	}
-	reauthed := false
-	for attempt := 0; ; attempt++ {
-		var body io.Reader
-		if payload != nil {
-			body = bytes.NewReader(payload)
-		}
-		req, err := http.NewRequestWithContext(ctx, cl.method, target, body)
+	canReauth := c.auth != nil
+	for attempt := 0; ; {
+		req, token, err := c.newRequest(ctx, cl, target, payload)
 		if err != nil {
 			return err
 		}
-		if payload != nil {
-			ct := cl.contentType
-			if ct == "" {
-				ct = "application/json"
-			}
-			req.Header.Set("Content-Type", ct)
-		}
-		for k, v := range cl.headers {
-			req.Header.Set(k, v)
-		}
-		token := c.prepare(req)
 		if cl.attempts != nil {
 			*cl.attempts++
 		}
-		start := time.Now()
-		resp, err := c.http.Do(req)
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if attempt < retries && retryableNetError(err) {
-				c.log.Warn(ctx, "Glance request failed, retrying", map[string]any{
-					"method": cl.method, "url": RedactURL(target), "error": err.Error(), "attempt": attempt + 1,
-				})
-				if err := c.sleep(ctx, attempt, nil); err != nil {
-					return err
-				}
-				continue
-			}
-			return fmt.Errorf("%s %s: %w%s", cl.method, RedactURL(target), err, certificateHint(err))
-		}
-		respBody, readErr := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-		_ = resp.Body.Close()
-		c.log.Debug(ctx, "Glance request", map[string]any{
-			"method": cl.method, "url": RedactURL(target), "status": resp.StatusCode,
-			"duration_ms": time.Since(start).Milliseconds(), "request_id": resp.Header.Get("X-Openstack-Request-Id"),
-		})
-		if readErr != nil {
-			if attempt < retries {
-				if err := c.sleep(ctx, attempt, nil); err != nil {
-					return err
-				}
-				continue
-			}
-			return fmt.Errorf("%s %s: reading response: %w", cl.method, RedactURL(target), readErr)
-		}
-		switch {
-		case resp.StatusCode == http.StatusUnauthorized && !reauthed && c.auth != nil:
-			reauthed = true
+		r := c.send(ctx, req, target)
+		switch nextStep(r, attempt, retries, canReauth) {
+		case stepReauth: // a re-authentication is not a retry
+			canReauth = false
 			if err := c.auth.Reauthenticate(ctx, token); err != nil {
 				return fmt.Errorf("re-authenticating after HTTP 401 from %s: %w", RedactURL(target), err)
 			}
-			attempt-- // a re-authentication is not a retry
-			continue
-		case resp.StatusCode >= 200 && resp.StatusCode < 300:
-			if cl.out != nil && len(bytes.TrimSpace(respBody)) > 0 {
-				if err := json.Unmarshal(respBody, cl.out); err != nil {
-					return fmt.Errorf("%s %s: decoding response: %w", cl.method, RedactURL(target), err)
-				}
-			}
-			return nil
-		case attempt < retries && retryableStatus(resp.StatusCode):
-			c.log.Warn(ctx, "Glance answered a retryable error, retrying", map[string]any{
-				"method": cl.method, "url": RedactURL(target), "status": resp.StatusCode, "attempt": attempt + 1,
-			})
-			if err := c.sleep(ctx, attempt, resp.Header); err != nil {
+		case stepRetry:
+			if err := c.backoff(ctx, cl.method, target, r, attempt); err != nil {
 				return err
 			}
-			continue
+			attempt++
+		case stepDecode:
+			return decodeInto(cl.out, r.body, cl.method, target)
 		default:
-			return errorFromResponse(resp, respBody)
+			return r.failure(cl.method, target)
 		}
 	}
+}
+
+// encodeBody marshals a call's body; nil stays nil (no body).
+func encodeBody(body any) ([]byte, error) {
+	if body == nil {
+		return nil, nil
+	}
+	payload, err := json.Marshal(body)
+	if err != nil {
+		return nil, fmt.Errorf("encoding request body: %w", err)
+	}
+	return payload, nil
+}
+
+// newRequest builds one attempt of a call and returns the token it carries.
+func (c *Client) newRequest(ctx context.Context, cl call, target string, payload []byte) (*http.Request, string, error) {
+	var body io.Reader
+	if payload != nil {
+		body = bytes.NewReader(payload)
+	}
+	req, err := http.NewRequestWithContext(ctx, cl.method, target, body)
+	if err != nil {
+		return nil, "", err
+	}
+	if payload != nil {
+		ct := cl.contentType
+		if ct == "" {
+			ct = "application/json"
+		}
+		req.Header.Set("Content-Type", ct)
+	}
+	for k, v := range cl.headers {
+		req.Header.Set(k, v)
+	}
+	return req, c.prepare(req), nil
+}
+
+// attemptResult is what one request attempt produced.
+type attemptResult struct {
+	// resp is Glance's answer (its body already read and closed); nil when none came.
+	resp *http.Response
+	body []byte
+	// readErr is a failure to read the answer's body.
+	readErr error
+	// err is the transport error; with canceled, the context's error.
+	err      error
+	canceled bool
+}
+
+// send sends one attempt and reads the answer.
+func (c *Client) send(ctx context.Context, req *http.Request, target string) attemptResult {
+	start := time.Now()
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return attemptResult{err: ctx.Err(), canceled: true}
+		}
+		return attemptResult{err: err}
+	}
+	body, readErr := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	_ = resp.Body.Close()
+	c.log.Debug(ctx, "Glance request", map[string]any{
+		"method": req.Method, "url": RedactURL(target), "status": resp.StatusCode,
+		"duration_ms": time.Since(start).Milliseconds(), "request_id": resp.Header.Get("X-Openstack-Request-Id"),
+	})
+	return attemptResult{resp: resp, body: body, readErr: readErr}
+}
+
+// step is what follows an attempt.
+type step int
+
+const (
+	stepFail   step = iota // return the attempt's error
+	stepDecode             // success: decode the answer
+	stepRetry              // wait, then send again
+	stepReauth             // re-authenticate, then send again (not counted as a retry)
+)
+
+// nextStep decides what follows attempt (counted from 0) of a call allowed retries retries.
+// Connection errors (but a cancelled context or an untrusted certificate), unreadable
+// answers and 5xx/429 answers are retried while the budget lasts; the first 401 re-authenticates.
+func nextStep(r attemptResult, attempt, retries int, canReauth bool) step {
+	canRetry := attempt < retries
+	switch {
+	case r.canceled:
+		return stepFail
+	case r.err != nil:
+		return retryIf(canRetry && retryableNetError(r.err))
+	case r.readErr != nil:
+		return retryIf(canRetry)
+	case r.resp.StatusCode == http.StatusUnauthorized && canReauth:
+		return stepReauth
+	case r.resp.StatusCode >= 200 && r.resp.StatusCode < 300:
+		return stepDecode
+	}
+	return retryIf(canRetry && retryableStatus(r.resp.StatusCode))
+}
+
+func retryIf(retry bool) step {
+	if retry {
+		return stepRetry
+	}
+	return stepFail
+}
+
+// failure is the error a failed attempt ends its call with.
+func (r attemptResult) failure(method, target string) error {
+	switch {
+	case r.canceled:
+		return r.err
+	case r.err != nil:
+		return fmt.Errorf("%s %s: %w%s", method, RedactURL(target), r.err, certificateHint(r.err))
+	case r.readErr != nil:
+		return fmt.Errorf("%s %s: reading response: %w", method, RedactURL(target), r.readErr)
+	}
+	return errorFromResponse(r.resp, r.body)
+}
+
+// backoff logs a retry and waits before it; a retried answer's Retry-After is honoured.
+func (c *Client) backoff(ctx context.Context, method, target string, r attemptResult, attempt int) error {
+	var h http.Header
+	switch {
+	case r.err != nil:
+		c.log.Warn(ctx, "Glance request failed, retrying", map[string]any{
+			"method": method, "url": RedactURL(target), "error": r.err.Error(), "attempt": attempt + 1,
+		})
+	case r.readErr == nil:
+		c.log.Warn(ctx, "Glance answered a retryable error, retrying", map[string]any{
+			"method": method, "url": RedactURL(target), "status": r.resp.StatusCode, "attempt": attempt + 1,
+		})
+		h = r.resp.Header
+	}
+	return c.sleep(ctx, attempt, h)
+}
+
+// decodeInto decodes a 2xx answer into out, when the call wants it and the answer has a body.
+func decodeInto(out any, body []byte, method, target string) error {
+	if out == nil || len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		return fmt.Errorf("%s %s: decoding response: %w", method, RedactURL(target), err)
+	}
+	return nil
 }
 
 // prepare sets the headers every request carries and returns the token it used.

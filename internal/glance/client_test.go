@@ -2,10 +2,13 @@ package glance
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -221,5 +224,102 @@ func TestRedactURL_cases(t *testing.T) {
 		if got := RedactURL(tc.in); got != tc.want {
 			t.Errorf("RedactURL(%q) = %q, want %q", tc.in, got, tc.want)
 		}
+	}
+}
+
+func TestNextStep_cases(t *testing.T) {
+	answer := func(code int) attemptResult { return attemptResult{resp: &http.Response{StatusCode: code}} }
+	reset := &net.OpError{Op: "read", Err: errors.New("connection reset by peer")}
+	untrusted := &tls.CertificateVerificationError{Err: errors.New("x509: unknown authority")}
+	for name, tc := range map[string]struct {
+		r                attemptResult
+		attempt, retries int
+		canReauth        bool
+		want             step
+	}{
+		"2xx decodes":                       {answer(200), 0, 5, true, stepDecode},
+		"204 decodes":                       {answer(204), 5, 5, false, stepDecode},
+		"first 401 re-authenticates":        {answer(401), 0, 0, true, stepReauth},
+		"second 401 fails":                  {answer(401), 0, 5, false, stepFail},
+		"503 retried":                       {answer(503), 0, 5, true, stepRetry},
+		"500 retried":                       {answer(500), 4, 5, true, stepRetry},
+		"429 retried":                       {answer(429), 0, 1, true, stepRetry},
+		"503 after the budget fails":        {answer(503), 5, 5, true, stepFail},
+		"503 without retries fails":         {answer(503), 0, 0, true, stepFail},
+		"501 is not retried":                {answer(501), 0, 5, true, stepFail},
+		"404 fails":                         {answer(404), 0, 5, true, stepFail},
+		"409 fails":                         {answer(409), 0, 5, true, stepFail},
+		"connection reset retried":          {attemptResult{err: reset}, 0, 5, true, stepRetry},
+		"connection reset after budget":     {attemptResult{err: reset}, 1, 1, true, stepFail},
+		"untrusted certificate not retried": {attemptResult{err: &url.Error{Op: "Get", URL: "https://h", Err: untrusted}}, 0, 5, true, stepFail},
+		"cancelled context not retried":     {attemptResult{err: context.Canceled, canceled: true}, 0, 5, true, stepFail},
+		"unreadable body retried":           {attemptResult{resp: &http.Response{StatusCode: 200}, readErr: io.ErrUnexpectedEOF}, 0, 5, true, stepRetry},
+		"unreadable body after budget":      {attemptResult{resp: &http.Response{StatusCode: 200}, readErr: io.ErrUnexpectedEOF}, 0, 0, true, stepFail},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if got := nextStep(tc.r, tc.attempt, tc.retries, tc.canReauth); got != tc.want {
+				t.Errorf("nextStep = %d, want %d", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestAttemptResultFailure_cases(t *testing.T) {
+	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, "https://u:p@h/v2/images?sig=1", nil)
+	for name, tc := range map[string]struct {
+		r    attemptResult
+		want string
+	}{
+		"cancelled is the context's error": {attemptResult{err: context.Canceled, canceled: true}, "context canceled"},
+		"transport error names the call":   {attemptResult{err: errors.New("boom")}, "GET https://h/v2/images?…: boom"},
+		"unreadable answer":                {attemptResult{resp: &http.Response{StatusCode: 200}, readErr: io.ErrUnexpectedEOF}, "GET https://h/v2/images?…: reading response: unexpected EOF"},
+		"Glance's answer": {attemptResult{resp: &http.Response{StatusCode: 404, Request: req, Header: http.Header{}}, body: []byte(`{"message": "No image found"}`)},
+			"GET https://h/v2/images?…: HTTP 404: No image found"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if got := tc.r.failure(http.MethodGet, "https://u:p@h/v2/images?sig=1").Error(); got != tc.want {
+				t.Errorf("failure = %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestDoJSON_retryAfterIsHonoured(t *testing.T) {
+	var calls atomic.Int32
+	c, _ := newCoreTestClient(t, func(w http.ResponseWriter, _ *http.Request) {
+		if calls.Add(1) == 1 {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		_, _ = w.Write([]byte(`{"stores": []}`))
+	})
+	start := time.Now()
+	if _, err := c.Stores(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if waited := time.Since(start); waited < time.Second {
+		t.Fatalf("retried after %s, want the 1 s Retry-After asked for", waited)
+	}
+}
+
+func TestDoJSON_cancelledContextIsReturnedAsIs(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	c, _ := newCoreTestClient(t, func(w http.ResponseWriter, _ *http.Request) {
+		cancel()
+		time.Sleep(50 * time.Millisecond)
+		w.WriteHeader(http.StatusServiceUnavailable)
+	})
+	_, err := c.Stores(ctx)
+	if !errors.Is(err, context.Canceled) || strings.Contains(err.Error(), "GET") {
+		t.Fatalf("err = %v, want context.Canceled itself", err)
+	}
+}
+
+func TestDoJSON_undecodableAnswer(t *testing.T) {
+	c, _ := newCoreTestClient(t, func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(`{"stores": 7}`)) })
+	_, err := c.Stores(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "decoding response") || !strings.Contains(err.Error(), "/glance/v2/info/stores") {
+		t.Fatalf("err = %v, want a decoding error naming the call", err)
 	}
 }

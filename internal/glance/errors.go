@@ -55,9 +55,26 @@ func IsForbidden(err error) bool { return statusIs(err, http.StatusForbidden) }
 // IsUnauthorized reports whether Glance answered 401 (even after re-authenticating).
 func IsUnauthorized(err error) bool { return statusIs(err, http.StatusUnauthorized) }
 
+// NotSharedError is a member call Glance refused because the image's visibility is not
+// "shared" (only such images have members), as ShareImage found out by reading the image.
+type NotSharedError struct {
+	ImageID string
+	// Visibility is the image's visibility at the time.
+	Visibility string
+	// Err is Glance's refusal.
+	Err error
+}
+
+func (e *NotSharedError) Error() string { return e.Err.Error() }
+func (e *NotSharedError) Unwrap() error { return e.Err }
+
 // IsNotShared reports whether Glance refused a member call because the image's visibility is
 // not "shared": it hides the members of such an image (but keeps them).
 func IsNotShared(err error) bool {
+	var ns *NotSharedError
+	if errors.As(err, &ns) {
+		return true
+	}
 	var e *Error
 	return errors.As(err, &e) && (e.StatusCode == http.StatusNotFound || e.StatusCode == http.StatusForbidden) &&
 		messageHas(err, "Only shared images have members")

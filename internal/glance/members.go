@@ -15,6 +15,9 @@ type Member struct {
 	Schema    string `json:"schema"`
 }
 
+// VisibilityShared is the only visibility an image with members can have.
+const VisibilityShared = "shared"
+
 // Member statuses. A new membership is pending; only the member project can change it.
 const (
 	MemberAccepted = "accepted"
@@ -46,6 +49,23 @@ func (c *Client) CreateMember(ctx context.Context, imageID, memberID string) (*M
 		return nil, err
 	}
 	return &m, nil
+}
+
+// ShareImage shares an image with a project, as CreateMember, and tells the refusals apart:
+// Glance answers the same bare 403 when the image's visibility is not "shared" and when the
+// caller is not the owner, so on a 403 the image is read. When its visibility is not
+// "shared", the error is a *NotSharedError carrying that visibility (it still satisfies
+// IsForbidden); otherwise Glance's error comes back as it is.
+func (c *Client) ShareImage(ctx context.Context, imageID, memberID string) (*Member, error) {
+	m, err := c.CreateMember(ctx, imageID, memberID)
+	if !IsForbidden(err) {
+		return m, err
+	}
+	img, gerr := c.GetImage(ctx, imageID)
+	if gerr == nil && img.Visibility != VisibilityShared {
+		return nil, &NotSharedError{ImageID: imageID, Visibility: img.Visibility, Err: err}
+	}
+	return nil, err
 }
 
 // GetMember reads one membership; the owner and the member project may. Glance answers 404

@@ -2,6 +2,7 @@ package glance
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -234,5 +235,87 @@ func TestDeleteMember_forbidden(t *testing.T) {
 	c, _ := newMemberTestClient(t, http.StatusForbidden, `{"message": "Not allowed to delete members for image img."}`)
 	if err := c.DeleteMember(context.Background(), "img", "p2"); !IsForbidden(err) {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// newShareTestClient refuses POST .../members with status and serves the image with visibility.
+func newShareTestClient(t *testing.T, status int, visibility string) (*Client, *atomic.Int32) {
+	t.Helper()
+	var imageReads atomic.Int32
+	c, _ := newCoreTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case r.Method == http.MethodPost && r.URL.Path == "/glance/v2/images/img/members":
+			w.WriteHeader(status)
+			if status == http.StatusOK {
+				_, _ = w.Write([]byte(memberJSON))
+				return
+			}
+			_, _ = w.Write([]byte(`{"message": "Not allowed to create members for image img.<br /><br />\n\n\n", "code": "403 Forbidden"}`))
+		case r.Method == http.MethodGet && r.URL.Path == "/glance/v2/images/img":
+			imageReads.Add(1)
+			if visibility == "" {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return
+			}
+			_, _ = w.Write([]byte(`{"id": "img", "status": "active", "visibility": "` + visibility + `"}`))
+		default:
+			t.Errorf("unexpected %s %s", r.Method, r.URL.Path)
+			w.WriteHeader(http.StatusTeapot)
+		}
+	})
+	return c, &imageReads
+}
+
+func TestShareImage_ok(t *testing.T) {
+	c, reads := newShareTestClient(t, http.StatusOK, "shared")
+	m, err := c.ShareImage(context.Background(), "img", "p2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkMember(t, m, MemberPending)
+	if reads.Load() != 0 {
+		t.Errorf("%d image reads after a success, want none", reads.Load())
+	}
+}
+
+func TestShareImage_privateImage(t *testing.T) {
+	c, _ := newShareTestClient(t, http.StatusForbidden, "private")
+	_, err := c.ShareImage(context.Background(), "img", "p2")
+	var ns *NotSharedError
+	if !errors.As(err, &ns) || ns.Visibility != "private" || ns.ImageID != "img" {
+		t.Fatalf("err = %#v, want a *NotSharedError with visibility private", err)
+	}
+	if !IsForbidden(err) || !IsNotShared(err) || !strings.Contains(err.Error(), "Not allowed to create members for image img.") {
+		t.Errorf("err = %v: want Glance's 403 underneath", err)
+	}
+}
+
+func TestShareImage_notOwner(t *testing.T) {
+	c, reads := newShareTestClient(t, http.StatusForbidden, "shared")
+	_, err := c.ShareImage(context.Background(), "img", "p2")
+	var ns *NotSharedError
+	if errors.As(err, &ns) || !IsForbidden(err) || IsNotShared(err) {
+		t.Fatalf("err = %#v, want Glance's plain 403", err)
+	}
+	if reads.Load() != 1 {
+		t.Errorf("%d image reads, want 1", reads.Load())
+	}
+}
+
+func TestShareImage_imageUnreadable(t *testing.T) {
+	c, _ := newShareTestClient(t, http.StatusForbidden, "")
+	_, err := c.ShareImage(context.Background(), "img", "p2")
+	var ns *NotSharedError
+	if errors.As(err, &ns) || !IsForbidden(err) {
+		t.Fatalf("err = %#v, want Glance's 403 when the image cannot be read", err)
+	}
+}
+
+func TestShareImage_conflictNotExplained(t *testing.T) {
+	c, reads := newShareTestClient(t, http.StatusConflict, "shared")
+	_, err := c.ShareImage(context.Background(), "img", "p2")
+	if !IsConflict(err) || reads.Load() != 0 {
+		t.Fatalf("err = %v after %d image reads, want the 409 and no read", err, reads.Load())
 	}
 }

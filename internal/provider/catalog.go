@@ -2,7 +2,6 @@ package provider
 
 import (
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/gophercloud/gophercloud/v2/openstack/identity/v3/tokens"
@@ -69,7 +68,7 @@ func catalogRegions(endpoints []catalogImageEndpoint, iface string) []string {
 			out = append(out, ep.region)
 		}
 	}
-	sort.Strings(out)
+	slices.Sort(out)
 	return out
 }
 
@@ -82,6 +81,6 @@ func catalogInterfaces(endpoints []catalogImageEndpoint, region string) []string
 			out = append(out, ep.iface)
 		}
 	}
-	sort.Strings(out)
+	slices.Sort(out)
 	return out
 }

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -71,27 +72,26 @@ func (r *ImageMemberResource) Create(ctx context.Context, req resource.CreateReq
 	}
 	imageID, memberID := plan.ImageID.ValueString(), plan.MemberID.ValueString()
 	ctx = tflog.SetField(ctx, "image_id", imageID)
-	m, err := r.meta.client.CreateMember(ctx, imageID, memberID)
+	m, err := r.meta.client.ShareImage(ctx, imageID, memberID)
 	if err != nil {
-		resp.Diagnostics.AddError("Error Sharing Image", r.explainCreateError(ctx, imageID, memberID, err))
+		resp.Diagnostics.AddError("Error Sharing Image", explainShareError(imageID, memberID, err))
 		return
 	}
 	flattenImageMember(m, &plan)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
-// explainCreateError turns Glance's bare 403/409 into the rule that was broken.
-func (r *ImageMemberResource) explainCreateError(ctx context.Context, imageID, memberID string, err error) string {
+// explainShareError turns Glance's bare 403/409 into the rule that was broken.
+func explainShareError(imageID, memberID string, err error) string {
+	var notShared *glance.NotSharedError
 	switch {
 	case glance.IsConflict(err):
 		return fmt.Sprintf("Image %s is already shared with project %s. To manage that membership with Terraform, import it:\n\n"+
 			"  terraform import <address> %s/%s\n\n%s", imageID, memberID, imageID, memberID, err)
+	case errors.As(err, &notShared):
+		return fmt.Sprintf("Image %s has visibility %q, and only images with visibility \"shared\" can have members. "+
+			"Set visibility = \"shared\" on the image (glance_image) and apply again.\n\n%s", imageID, notShared.Visibility, err)
 	case glance.IsForbidden(err):
-		img, gerr := r.meta.client.GetImage(ctx, imageID)
-		if gerr == nil && img.Visibility != "shared" {
-			return fmt.Sprintf("Image %s has visibility %q, and only images with visibility \"shared\" can have members. "+
-				"Set visibility = \"shared\" on the image (glance_image) and apply again.\n\n%s", imageID, img.Visibility, err)
-		}
 		return fmt.Sprintf("Glance refused to share image %s: only the image's owner project may add members. "+
 			"Configure this resource's provider with credentials of the owner project.\n\n%s", imageID, err)
 	case glance.IsNotFound(err):

@@ -3,7 +3,9 @@ package provider
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -59,7 +61,10 @@ data "glance_images" "seen" {
 // glance_image.shared ("" for none).
 func testAccCheckMemberStatus(t *testing.T, want string) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
-		id := s.RootModule().Resources["glance_image.shared"].Primary.ID
+		id, err := acctest.ID(s, "glance_image.shared")
+		if err != nil {
+			return err
+		}
 		m, err := acctest.Client(t, acctest.Demo).GetMember(context.Background(), id, acctest.Alt.ProjectID(t))
 		if want == "" {
 			if err != nil && !glance.IsNotFound(err) {
@@ -160,8 +165,11 @@ func TestAccImageMember_disappears(t *testing.T) {
 				Config: memberConfig(t, name, "shared", true, "accepted"),
 				Check: func(s *terraform.State) error {
 					// Deleted out of band after the apply.
-					return acctest.Client(t, acctest.Demo).DeleteMember(context.Background(),
-						s.RootModule().Resources["glance_image.shared"].Primary.ID, acctest.Alt.ProjectID(t))
+					id, err := acctest.ID(s, "glance_image.shared")
+					if err != nil {
+						return err
+					}
+					return acctest.Client(t, acctest.Demo).DeleteMember(context.Background(), id, acctest.Alt.ProjectID(t))
 				},
 				ExpectNonEmptyPlan: true,
 			},
@@ -212,7 +220,11 @@ resource "glance_image_member_status" "by_owner" {
 				{
 					Config: memberConfig(t, name, "shared", false, ""),
 					Check: func(s *terraform.State) error {
-						_, err := acctest.Client(t, acctest.Demo).CreateMember(context.Background(), s.RootModule().Resources["glance_image.shared"].Primary.ID, acctest.Alt.ProjectID(t))
+						id, err := acctest.ID(s, "glance_image.shared")
+						if err != nil {
+							return err
+						}
+						_, err = acctest.Client(t, acctest.Demo).CreateMember(context.Background(), id, acctest.Alt.ProjectID(t))
 						return err
 					},
 				},
@@ -282,10 +294,7 @@ resource "glance_image_member" "test" {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             testAccCheckImageDestroyed(t),
 		Steps: []resource.TestStep{
-			{Config: ownerCfg, Check: func(s *terraform.State) error {
-				imageID = s.RootModule().Resources["glance_image.shared"].Primary.ID
-				return nil
-			}},
+			{Config: ownerCfg, Check: acctest.KeepID("glance_image.shared", &imageID)},
 			{
 				Config:            ownerCfg,
 				ResourceName:      "glance_image_member.test",
@@ -330,5 +339,31 @@ resource "glance_image_member_status" "test" {
 	m, err := c.GetMember(ctx, img.ID, acctest.Alt.ProjectID(t))
 	if err != nil || m.Status != glance.MemberPending {
 		t.Fatalf("after destroying glance_image_member_status the membership is %+v (%v), want pending", m, err)
+	}
+}
+
+func TestExplainShareError_cases(t *testing.T) {
+	refusal := func(code int) *glance.Error {
+		return &glance.Error{Method: "POST", URL: "/v2/images/img/members", StatusCode: code, Message: "glance says no"}
+	}
+	for name, tc := range map[string]struct {
+		err  error
+		want []string
+	}{
+		"duplicate": {refusal(http.StatusConflict), []string{"already shared with project p", "terraform import <address> img/p", "glance says no"}},
+		"private image": {&glance.NotSharedError{ImageID: "img", Visibility: "private", Err: refusal(http.StatusForbidden)},
+			[]string{`has visibility "private"`, `Set visibility = "shared"`, "glance says no"}},
+		"not the owner": {refusal(http.StatusForbidden), []string{"only the image's owner project may add members", "glance says no"}},
+		"no image":      {refusal(http.StatusNotFound), []string{"does not exist or is not visible", "glance says no"}},
+		"other":         {refusal(http.StatusInternalServerError), []string{"Sharing image img with project p failed", "glance says no"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got := explainShareError("img", "p", tc.err)
+			for _, s := range tc.want {
+				if !strings.Contains(got, s) {
+					t.Errorf("explanation does not mention %q: %s", s, got)
+				}
+			}
+		})
 	}
 }

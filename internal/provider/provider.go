@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -197,40 +196,4 @@ func (p *GlanceProvider) DataSources(_ context.Context) []func() datasource.Data
 		NewImageDataSource,
 		NewImagesDataSource,
 	}
-}
-
-// lookupEnv is os.LookupEnv; tests pass a map instead.
-type lookupEnv func(string) (string, bool)
-
-// firstEnv returns the first non-empty variable of names.
-func firstEnv(env lookupEnv, names ...string) string {
-	for _, n := range names {
-		if v, ok := env(n); ok && v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
-// stringOr returns the configured value, else the first set environment variable.
-func stringOr(v types.String, env lookupEnv, names ...string) string {
-	if !v.IsNull() && !v.IsUnknown() {
-		return v.ValueString()
-	}
-	return firstEnv(env, names...)
-}
-
-func boolOr(v types.Bool, env lookupEnv, name string) (bool, error) {
-	if !v.IsNull() && !v.IsUnknown() {
-		return v.ValueBool(), nil
-	}
-	s := firstEnv(env, name)
-	if s == "" {
-		return false, nil
-	}
-	b, err := strconv.ParseBool(s)
-	if err != nil {
-		return false, fmt.Errorf("%s=%q is not a boolean", name, s)
-	}
-	return b, nil
 }

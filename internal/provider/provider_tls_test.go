@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -91,7 +92,7 @@ output "os_hash_value" {
 }
 
 // TestAccImage_concurrency applies 20 images, an import and a share at Terraform's default
-// parallelism; the second plan must be empty.
+// parallelism (testdata/TestAccImage_concurrency); the second plan must be empty.
 func TestAccImage_concurrency(t *testing.T) {
 	name := acctest.RandomName("many")
 	dir := t.TempDir()
@@ -100,41 +101,18 @@ func TestAccImage_concurrency(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cfg := fmt.Sprintf(`
-resource "glance_image" "many" {
-  count       = 20
-  name        = "%[1]s-${count.index}"
-  disk_format = "raw"
-  visibility  = "shared"
-  tags        = [%[1]q]
-  source = {
-    file = "%[2]s/img-${count.index}.bin"
-  }
-}
-
-resource "glance_image" "record" {
-  name        = "%[1]s-imported"
-  disk_format = "raw"
-}
-
-resource "glance_image_import" "web" {
-  image_id = glance_image.record.id
-  method   = "web-download"
-  uri      = "%[3]s/img8m.bin"
-}
-
-resource "glance_image_member" "share" {
-  count     = 5
-  image_id  = glance_image.many[count.index].id
-  member_id = %[4]q
-}
-`, name, dir, acctest.Env(t, "GLANCE_ACC_WEB_URL"), acctest.Alt.ProjectID(t))
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             testAccCheckImageDestroyed(t),
 		Steps: []resource.TestStep{{
-			Config: cfg,
+			ConfigDirectory: config.TestNameDirectory(),
+			ConfigVariables: config.Variables{
+				"name":      config.StringVariable(name),
+				"dir":       config.StringVariable(dir),
+				"web_url":   config.StringVariable(acctest.Env(t, "GLANCE_ACC_WEB_URL")),
+				"member_id": config.StringVariable(acctest.Alt.ProjectID(t)),
+			},
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("glance_image.many[19]", tfjsonpath.New("status"), knownvalue.StringExact("active")),
 				statecheck.ExpectKnownValue("glance_image_import.web", tfjsonpath.New("status"), knownvalue.StringExact("active")),
