@@ -652,16 +652,7 @@ func (r *ImageResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	if !creating {
 		planInPlaceValues(ctx, plan, state, req, resp)
 	}
-	// The store must exist: checked against the cloud when it is known.
-	remote := r.meta != nil && !r.meta.configUnknown && r.meta.client != nil
-	if creating && remote && !plan.Store.IsNull() && !plan.Store.IsUnknown() {
-		r.checkStore(ctx, plan.Store.ValueString(), &resp.Diagnostics)
-	}
-	if cannotDeactivate(creating, plan.Source != nil, img, plan.Deactivated.ValueBool()) {
-		resp.Diagnostics.AddAttributeError(path.Root("deactivated"), "Image Without Data Cannot Be Deactivated",
-			"deactivated = true needs an image with data (active), and this one has none: add source, or import data with "+
-				"glance_image_import and deactivate the image after that.")
-	}
+	r.checkStoreAndActivation(ctx, creating, plan, img, &resp.Diagnostics)
 	src := knownSourceDecl(plan.Source)
 	switch {
 	case src == nil:
@@ -679,6 +670,20 @@ func (r *ImageResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	}
 	if reason != "" {
 		planImageReplacement(ctx, img.ID, reason, resp)
+	}
+}
+
+// checkStoreAndActivation reports a store the cloud does not have (for a new image, when the
+// provider can reach the cloud) and a deactivation of an image that has no data.
+func (r *ImageResource) checkStoreAndActivation(ctx context.Context, creating bool, plan imageModel, img imageFacts, diags *diag.Diagnostics) {
+	remote := r.meta != nil && !r.meta.configUnknown && r.meta.client != nil
+	if creating && remote && !plan.Store.IsNull() && !plan.Store.IsUnknown() {
+		r.checkStore(ctx, plan.Store.ValueString(), diags)
+	}
+	if cannotDeactivate(creating, plan.Source != nil, img, plan.Deactivated.ValueBool()) {
+		diags.AddAttributeError(path.Root("deactivated"), "Image Without Data Cannot Be Deactivated",
+			"deactivated = true needs an image with data (active), and this one has none: add source, or import data with "+
+				"glance_image_import and deactivate the image after that.")
 	}
 }
 
