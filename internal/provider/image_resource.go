@@ -1007,31 +1007,7 @@ func serverAddedProperty(k string) bool {
 // flattenImage copies what Glance reports into m. Declared properties keep only their keys;
 // on import (adopt) every custom property not added by a tool becomes declared.
 func flattenImage(img *glance.Image, m *imageModel, adopt bool) {
-	m.ID = types.StringValue(img.ID)
-	m.Name = types.StringValue(img.Name)
-	m.DiskFormat = types.StringValue(img.DiskFormat)
-	m.ContainerFormat = types.StringValue(img.ContainerFormat)
-	m.Visibility = types.StringValue(img.Visibility)
-	m.Protected = types.BoolValue(img.Protected)
-	m.Hidden = types.BoolValue(img.Hidden)
-	m.MinDiskGB = types.Int64Value(img.MinDisk)
-	m.MinRAMMB = types.Int64Value(img.MinRAM)
-	m.Deactivated = types.BoolValue(img.Status == glance.StatusDeactivated)
-	m.Status = types.StringValue(img.Status)
-	m.Size = types.Int64Value(img.Size)
-	m.VirtualSize = types.Int64Value(img.VirtualSize)
-	m.Checksum = types.StringValue(img.Checksum)
-	m.OSHashAlgo = types.StringValue(img.OSHashAlgo)
-	m.OSHashValue = types.StringValue(img.OSHashValue)
-	m.Owner = types.StringValue(img.Owner)
-	m.CreatedAt = types.StringValue(img.CreatedAt)
-	m.UpdatedAt = types.StringValue(img.UpdatedAt)
-	m.File = types.StringValue(img.File)
-	m.Schema = types.StringValue(img.Schema)
-	m.Tags = stringSet(img.Tags)
-	m.Stores = stringList(img.Stores)
-	m.AllProperties = stringMap(img.Properties)
-
+	m.imageAttrs = flattenImageAttrs(img)
 	switch {
 	case adopt:
 		adopted := map[string]attr.Value{}
@@ -1115,33 +1091,70 @@ type imageSourceModel struct {
 	Checksum   types.String `tfsdk:"checksum"`
 }
 
+// imageAttrs are the attributes glance_image, the glance_image data source and the items of
+// glance_images all report from a glance.Image (flattenImageAttrs).
+type imageAttrs struct {
+	ID              types.String `tfsdk:"id"`
+	Name            types.String `tfsdk:"name"`
+	DiskFormat      types.String `tfsdk:"disk_format"`
+	ContainerFormat types.String `tfsdk:"container_format"`
+	Visibility      types.String `tfsdk:"visibility"`
+	Protected       types.Bool   `tfsdk:"protected"`
+	Hidden          types.Bool   `tfsdk:"hidden"`
+	MinDiskGB       types.Int64  `tfsdk:"min_disk_gb"`
+	MinRAMMB        types.Int64  `tfsdk:"min_ram_mb"`
+	Tags            types.Set    `tfsdk:"tags"`
+	Deactivated     types.Bool   `tfsdk:"deactivated"`
+	Status          types.String `tfsdk:"status"`
+	Size            types.Int64  `tfsdk:"size"`
+	VirtualSize     types.Int64  `tfsdk:"virtual_size"`
+	Checksum        types.String `tfsdk:"checksum"`
+	OSHashAlgo      types.String `tfsdk:"os_hash_algo"`
+	OSHashValue     types.String `tfsdk:"os_hash_value"`
+	Owner           types.String `tfsdk:"owner"`
+	Stores          types.List   `tfsdk:"stores"`
+	AllProperties   types.Map    `tfsdk:"all_properties"`
+	CreatedAt       types.String `tfsdk:"created_at"`
+	UpdatedAt       types.String `tfsdk:"updated_at"`
+	File            types.String `tfsdk:"file"`
+	Schema          types.String `tfsdk:"schema"`
+}
+
+// flattenImageAttrs is the one mapping of a glance.Image to the attributes every image type
+// reports.
+func flattenImageAttrs(img *glance.Image) imageAttrs {
+	return imageAttrs{
+		ID:              types.StringValue(img.ID),
+		Name:            types.StringValue(img.Name),
+		DiskFormat:      types.StringValue(img.DiskFormat),
+		ContainerFormat: types.StringValue(img.ContainerFormat),
+		Visibility:      types.StringValue(img.Visibility),
+		Protected:       types.BoolValue(img.Protected),
+		Hidden:          types.BoolValue(img.Hidden),
+		MinDiskGB:       types.Int64Value(img.MinDisk),
+		MinRAMMB:        types.Int64Value(img.MinRAM),
+		Tags:            stringSet(img.Tags),
+		Deactivated:     types.BoolValue(img.Status == glance.StatusDeactivated),
+		Status:          types.StringValue(img.Status),
+		Size:            types.Int64Value(img.Size),
+		VirtualSize:     types.Int64Value(img.VirtualSize),
+		Checksum:        types.StringValue(img.Checksum),
+		OSHashAlgo:      types.StringValue(img.OSHashAlgo),
+		OSHashValue:     types.StringValue(img.OSHashValue),
+		Owner:           types.StringValue(img.Owner),
+		Stores:          stringList(img.Stores),
+		AllProperties:   stringMap(img.Properties),
+		CreatedAt:       types.StringValue(img.CreatedAt),
+		UpdatedAt:       types.StringValue(img.UpdatedAt),
+		File:            types.StringValue(img.File),
+		Schema:          types.StringValue(img.Schema),
+	}
+}
+
 type imageModel struct {
-	ID              types.String      `tfsdk:"id"`
-	Name            types.String      `tfsdk:"name"`
-	DiskFormat      types.String      `tfsdk:"disk_format"`
-	ContainerFormat types.String      `tfsdk:"container_format"`
-	Visibility      types.String      `tfsdk:"visibility"`
-	Protected       types.Bool        `tfsdk:"protected"`
-	Hidden          types.Bool        `tfsdk:"hidden"`
-	MinDiskGB       types.Int64       `tfsdk:"min_disk_gb"`
-	MinRAMMB        types.Int64       `tfsdk:"min_ram_mb"`
-	Tags            types.Set         `tfsdk:"tags"`
-	Properties      types.Map         `tfsdk:"properties"`
-	Deactivated     types.Bool        `tfsdk:"deactivated"`
-	Store           types.String      `tfsdk:"store"`
-	Source          *imageSourceModel `tfsdk:"source"`
-	Timeouts        timeouts.Value    `tfsdk:"timeouts"`
-	Status          types.String      `tfsdk:"status"`
-	Size            types.Int64       `tfsdk:"size"`
-	VirtualSize     types.Int64       `tfsdk:"virtual_size"`
-	Checksum        types.String      `tfsdk:"checksum"`
-	OSHashAlgo      types.String      `tfsdk:"os_hash_algo"`
-	OSHashValue     types.String      `tfsdk:"os_hash_value"`
-	Owner           types.String      `tfsdk:"owner"`
-	Stores          types.List        `tfsdk:"stores"`
-	AllProperties   types.Map         `tfsdk:"all_properties"`
-	CreatedAt       types.String      `tfsdk:"created_at"`
-	UpdatedAt       types.String      `tfsdk:"updated_at"`
-	File            types.String      `tfsdk:"file"`
-	Schema          types.String      `tfsdk:"schema"`
+	imageAttrs
+	Properties types.Map         `tfsdk:"properties"`
+	Store      types.String      `tfsdk:"store"`
+	Source     *imageSourceModel `tfsdk:"source"`
+	Timeouts   timeouts.Value    `tfsdk:"timeouts"`
 }

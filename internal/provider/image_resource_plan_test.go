@@ -1,11 +1,20 @@
 package provider
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/glance-provider/terraform-provider-glance/internal/glance"
 )
 
 // Digests of the tests: an image with data hashed with sha512, and an md5 checksum.
@@ -303,5 +312,52 @@ func TestPlanProblemPath_cases(t *testing.T) {
 	}
 	if got := (planProblem{Attribute: "properties", Key: "k"}).path(); !got.Equal(path.Root("properties").AtMapKey("k")) {
 		t.Fatalf("path %s", got)
+	}
+}
+
+// testImage is a glance.Image with every field the flattener maps.
+func testImage() *glance.Image {
+	return &glance.Image{ID: "i", Name: "n", DiskFormat: "raw", ContainerFormat: "bare", Visibility: "shared", Protected: true, Hidden: true,
+		MinDisk: 2, MinRAM: 512, Tags: []string{"t"}, Status: glance.StatusDeactivated, Size: 10, VirtualSize: 20, Checksum: testMD5,
+		OSHashAlgo: "sha512", OSHashValue: testSHA512, Owner: "p", Stores: []string{"fast"}, Properties: map[string]string{"a": "1"},
+		CreatedAt: "c", UpdatedAt: "u", File: "/f", Schema: "/s"}
+}
+
+func TestFlattenImageAttrs_everyField(t *testing.T) {
+	a := flattenImageAttrs(testImage())
+	if a.ID.ValueString() != "i" || a.Visibility.ValueString() != "shared" || !a.Protected.ValueBool() || !a.Hidden.ValueBool() ||
+		a.MinDiskGB.ValueInt64() != 2 || a.MinRAMMB.ValueInt64() != 512 || !a.Deactivated.ValueBool() || a.Size.ValueInt64() != 10 ||
+		a.VirtualSize.ValueInt64() != 20 || a.Checksum.ValueString() != testMD5 || a.OSHashValue.ValueString() != testSHA512 ||
+		a.Owner.ValueString() != "p" || len(a.Stores.Elements()) != 1 || len(a.Tags.Elements()) != 1 || len(a.AllProperties.Elements()) != 1 ||
+		a.CreatedAt.ValueString() != "c" || a.UpdatedAt.ValueString() != "u" || a.File.ValueString() != "/f" || a.Schema.ValueString() != "/s" {
+		t.Fatalf("flattened %+v", a)
+	}
+}
+
+// TestFlattenImageAttrs_fitsEverySchema sets the models of the three image types, built with
+// the shared flattener, into states of their schemas: every attribute must have its place.
+func TestFlattenImageAttrs_fitsEverySchema(t *testing.T) {
+	ctx := context.Background()
+	var rs resource.SchemaResponse
+	(&ImageResource{}).Schema(ctx, resource.SchemaRequest{}, &rs)
+	rm := imageModel{Properties: types.MapNull(types.StringType), Store: types.StringNull(),
+		Timeouts: timeouts.Value{Object: types.ObjectNull(timeoutsAttrTypes())}}
+	flattenImage(testImage(), &rm, false)
+	state := tfsdk.State{Schema: rs.Schema, Raw: tftypes.NewValue(rs.Schema.Type().TerraformType(ctx), nil)}
+	if diags := state.Set(ctx, &rm); diags.HasError() {
+		t.Fatalf("glance_image: %v", diags)
+	}
+	var ds datasource.SchemaResponse
+	(&ImageDataSource{}).Schema(ctx, datasource.SchemaRequest{}, &ds)
+	dm := imageDataModel{imageAttrs: flattenImageAttrs(testImage()), MemberStatus: types.StringNull(), Properties: types.MapNull(types.StringType),
+		SizeMin: types.Int64Null(), SizeMax: types.Int64Null(), MostRecent: types.BoolNull()}
+	dstate := tfsdk.State{Schema: ds.Schema, Raw: tftypes.NewValue(ds.Schema.Type().TerraformType(ctx), nil)}
+	if diags := dstate.Set(ctx, &dm); diags.HasError() {
+		t.Fatalf("data glance_image: %v", diags)
+	}
+	list := flattenImageList([]glance.Image{*testImage()})
+	item, ok := list.Elements()[0].(types.Object)
+	if !ok || item.Attributes()["properties"].String() != `{"a":"1"}` || item.Attributes()["min_ram_mb"].String() != "512" {
+		t.Fatalf("glance_images item %v", list)
 	}
 }

@@ -624,9 +624,8 @@ func TestRefreshImageFingerprint(t *testing.T) {
 	ctx := context.Background()
 	file, sum := acctest.WriteRandomFile(t, "", 256<<10)
 	state := imageModel{
-		Source:      &imageSourceModel{File: types.StringValue(file), Decompress: types.StringValue("none")},
-		OSHashAlgo:  types.StringValue("sha512"),
-		OSHashValue: types.StringValue(sum),
+		Source:     &imageSourceModel{File: types.StringValue(file), Decompress: types.StringValue("none")},
+		imageAttrs: imageAttrs{OSHashAlgo: types.StringValue("sha512"), OSHashValue: types.StringValue(sum)},
 	}
 	first := fakePrivate{}
 	if diags := refreshImageFingerprint(ctx, state, fakePrivate{}, first); diags.HasError() {
