@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -87,82 +88,78 @@ func (d *ImageDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 	if resp.Diagnostics.HasError() || !d.meta.ready(&resp.Diagnostics) {
 		return
 	}
-	client := d.meta.client
 	var img *glance.Image
 	if id := m.ID.ValueString(); id != "" {
-		var err error
-		img, err = client.GetImage(ctx, id)
-		if glance.IsNotFound(err) {
-			resp.Diagnostics.AddAttributeError(path.Root("id"), "Image Not Found",
-				fmt.Sprintf("No image %s is visible to this project: it does not exist, or it belongs to another project and is not shared with this one.", id))
-			return
-		}
-		if err != nil {
-			resp.Diagnostics.AddError("Error Reading Image", "Could not read image "+id+": "+err.Error())
-			return
-		}
+		img = d.imageByID(ctx, id, &resp.Diagnostics)
 	} else {
-		opts, diags := expandImageFilters(ctx, m.imageFilterModel)
-		resp.Diagnostics.Append(diags...)
-		if resp.Diagnostics.HasError() {
-			return
-		}
-		images, err := client.ListImages(ctx, opts)
-		if err != nil {
-			resp.Diagnostics.AddError("Error Listing Images", "Could not list images: "+err.Error())
-			return
-		}
-		switch {
-		case len(images) == 0:
-			resp.Diagnostics.AddError("No Image Found",
-				"No image matches the filters. Check name, tags and properties; images shared with you need member_status, hidden images need "+
-					"hidden = true, and other projects' community images need visibility = \"community\".")
-			return
-		case len(images) > 1 && !m.MostRecent.ValueBool():
-			resp.Diagnostics.AddError("Several Images Found",
-				fmt.Sprintf("%d images match the filters; narrow them, or set most_recent = true to take the newest:\n%s", len(images), describeImages(images)))
-			return
-		}
-		sort.SliceStable(images, func(i, j int) bool { return images[i].CreatedAt > images[j].CreatedAt })
-		img = &images[0]
+		img = d.imageByFilters(ctx, m, &resp.Diagnostics)
 	}
-
+	if img == nil {
+		return
+	}
 	// Filters the configuration set keep their values; the rest report the image's.
-	keep := func(v types.String, actual string) types.String {
-		if v.IsNull() || v.IsUnknown() {
-			return types.StringValue(actual)
-		}
-		return v
-	}
-	m.ID = types.StringValue(img.ID)
-	m.Name = keep(m.Name, img.Name)
-	m.Visibility = keep(m.Visibility, img.Visibility)
-	m.Owner = keep(m.Owner, img.Owner)
-	m.Status = keep(m.Status, img.Status)
-	if m.Tags.IsNull() || m.Tags.IsUnknown() {
-		m.Tags = stringSet(img.Tags)
-	}
-	if m.Hidden.IsNull() || m.Hidden.IsUnknown() {
-		m.Hidden = types.BoolValue(img.Hidden)
-	}
-	m.DiskFormat = types.StringValue(img.DiskFormat)
-	m.ContainerFormat = types.StringValue(img.ContainerFormat)
-	m.Protected = types.BoolValue(img.Protected)
-	m.Deactivated = types.BoolValue(img.Status == glance.StatusDeactivated)
-	m.MinDiskGB = types.Int64Value(img.MinDisk)
-	m.MinRAMMB = types.Int64Value(img.MinRAM)
-	m.Size = types.Int64Value(img.Size)
-	m.VirtualSize = types.Int64Value(img.VirtualSize)
-	m.Checksum = types.StringValue(img.Checksum)
-	m.OSHashAlgo = types.StringValue(img.OSHashAlgo)
-	m.OSHashValue = types.StringValue(img.OSHashValue)
-	m.Stores = stringList(img.Stores)
-	m.AllProperties = stringMap(img.Properties)
-	m.CreatedAt = types.StringValue(img.CreatedAt)
-	m.UpdatedAt = types.StringValue(img.UpdatedAt)
-	m.File = types.StringValue(img.File)
-	m.Schema = types.StringValue(img.Schema)
+	found := flattenImageAttrs(img)
+	keepConfigured(&found.Name, m.Name)
+	keepConfigured(&found.Visibility, m.Visibility)
+	keepConfigured(&found.Owner, m.Owner)
+	keepConfigured(&found.Status, m.Status)
+	keepConfigured(&found.Tags, m.Tags)
+	keepConfigured(&found.Hidden, m.Hidden)
+	m.imageAttrs = found
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// imageByID reads the image of that id; nil after an error, reported in diags.
+func (d *ImageDataSource) imageByID(ctx context.Context, id string, diags *diag.Diagnostics) *glance.Image {
+	img, err := d.meta.client.GetImage(ctx, id)
+	if glance.IsNotFound(err) {
+		diags.AddAttributeError(path.Root("id"), "Image Not Found",
+			fmt.Sprintf("No image %s is visible to this project: it does not exist, or it belongs to another project and is not shared with this one.", id))
+		return nil
+	}
+	if err != nil {
+		diags.AddError("Error Reading Image", "Could not read image "+id+": "+err.Error())
+		return nil
+	}
+	return img
+}
+
+// imageByFilters lists the images that match the filters and picks the one (the newest with
+// most_recent); nil after an error, reported in diags.
+func (d *ImageDataSource) imageByFilters(ctx context.Context, m imageDataModel, diags *diag.Diagnostics) *glance.Image {
+	opts, fdiags := expandImageFilters(ctx, m.filters())
+	diags.Append(fdiags...)
+	if diags.HasError() {
+		return nil
+	}
+	images, err := d.meta.client.ListImages(ctx, opts)
+	if err != nil {
+		diags.AddError("Error Listing Images", "Could not list images: "+err.Error())
+		return nil
+	}
+	switch {
+	case len(images) == 0:
+		diags.AddError("No Image Found",
+			"No image matches the filters. Check name, tags and properties; images shared with you need member_status, hidden images need "+
+				"hidden = true, and other projects' community images need visibility = \"community\".")
+		return nil
+	case len(images) > 1 && !m.MostRecent.ValueBool():
+		diags.AddError("Several Images Found",
+			fmt.Sprintf("%d images match the filters; narrow them, or set most_recent = true to take the newest:\n%s", len(images), describeImages(images)))
+		return nil
+	}
+	sort.SliceStable(images, func(i, j int) bool { return images[i].CreatedAt > images[j].CreatedAt })
+	return &images[0]
+}
+
+// keepConfigured sets *v to the configured value when the configuration set one.
+func keepConfigured[T interface {
+	IsNull() bool
+	IsUnknown() bool
+}](v *T, configured T) {
+	if !configured.IsNull() && !configured.IsUnknown() {
+		*v = configured
+	}
 }
 
 // describeImages lists images for an error message, at most ten.
@@ -178,25 +175,21 @@ func describeImages(images []glance.Image) string {
 	return b.String()
 }
 
+// imageDataModel is the image's attributes, with the filters among them, and the arguments
+// that only select.
 type imageDataModel struct {
-	imageFilterModel
-	ID              types.String `tfsdk:"id"`
-	MostRecent      types.Bool   `tfsdk:"most_recent"`
-	DiskFormat      types.String `tfsdk:"disk_format"`
-	ContainerFormat types.String `tfsdk:"container_format"`
-	Protected       types.Bool   `tfsdk:"protected"`
-	Deactivated     types.Bool   `tfsdk:"deactivated"`
-	MinDiskGB       types.Int64  `tfsdk:"min_disk_gb"`
-	MinRAMMB        types.Int64  `tfsdk:"min_ram_mb"`
-	Size            types.Int64  `tfsdk:"size"`
-	VirtualSize     types.Int64  `tfsdk:"virtual_size"`
-	Checksum        types.String `tfsdk:"checksum"`
-	OSHashAlgo      types.String `tfsdk:"os_hash_algo"`
-	OSHashValue     types.String `tfsdk:"os_hash_value"`
-	Stores          types.List   `tfsdk:"stores"`
-	AllProperties   types.Map    `tfsdk:"all_properties"`
-	CreatedAt       types.String `tfsdk:"created_at"`
-	UpdatedAt       types.String `tfsdk:"updated_at"`
-	File            types.String `tfsdk:"file"`
-	Schema          types.String `tfsdk:"schema"`
+	imageAttrs
+	MemberStatus types.String `tfsdk:"member_status"`
+	Properties   types.Map    `tfsdk:"properties"`
+	SizeMin      types.Int64  `tfsdk:"size_min"`
+	SizeMax      types.Int64  `tfsdk:"size_max"`
+	MostRecent   types.Bool   `tfsdk:"most_recent"`
+}
+
+// filters returns the filter arguments of the configuration.
+func (m imageDataModel) filters() imageFilterModel {
+	return imageFilterModel{
+		Name: m.Name, Visibility: m.Visibility, Owner: m.Owner, Status: m.Status, MemberStatus: m.MemberStatus,
+		Tags: m.Tags, Properties: m.Properties, SizeMin: m.SizeMin, SizeMax: m.SizeMax, Hidden: m.Hidden,
+	}
 }

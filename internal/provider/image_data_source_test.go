@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -104,23 +105,17 @@ data "glance_images" "all" {
 // Glance's next links (through the /glance-prefixed admin endpoint).
 func TestAccImagesDataSource_paging(t *testing.T) {
 	name := acctest.RandomName("paging")
-	cfg := fmt.Sprintf(`
-resource "glance_image" "many" {
-  count       = 30
-  name        = "%[1]s-${count.index}"
-  disk_format = "raw"
-  tags        = [%[1]q]
-}
-`, name)
+	vars := config.Variables{"name": config.StringVariable(name)}
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             testAccCheckImageDestroyed(t),
 		Steps: []resource.TestStep{
-			{Config: cfg},
+			{ConfigDirectory: config.TestStepDirectory(), ConfigVariables: vars},
 			{
 				// Glance's default page is 25 images.
-				Config: cfg + fmt.Sprintf(`data "glance_images" "all" { tags = [%q] }`, name),
+				ConfigDirectory: config.TestStepDirectory(),
+				ConfigVariables: vars,
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue("data.glance_images.all", tfjsonpath.New("images"), knownvalue.ListSizeExact(30)),
 				},

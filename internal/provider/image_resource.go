@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/url"
 	"os"
 	"regexp"
 	"slices"
@@ -227,7 +226,10 @@ func (r *ImageResource) Create(ctx context.Context, req resource.CreateRequest, 
 	resp.Diagnostics.Append(diags...)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-
+	var headers map[string]string
+	if plan.Source != nil {
+		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("source").AtName("headers"), &headers)...)
+	}
 	createReq, diags := expandImageCreate(ctx, plan)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
@@ -242,131 +244,136 @@ func (r *ImageResource) Create(ctx context.Context, req resource.CreateRequest, 
 	protect := createReq.Protected
 	createReq.Protected = false
 	ctx = tflog.SetField(ctx, "image_id", createReq.ID)
-	client := r.meta.client
-	img, err := client.CreateImage(ctx, createReq)
-	if err != nil && glance.IsConflict(err) && !plan.ID.IsNull() && !plan.ID.IsUnknown() {
-		resp.Diagnostics.AddAttributeError(path.Root("id"), "Image ID Already Taken",
-			fmt.Sprintf("Glance already has an image with id %s (%s). Choose another id, leave id unset, or adopt the image with "+
-				"terraform import glance_image.NAME %s.", createReq.ID, err, createReq.ID))
-		return
-	}
+	img, err := r.meta.client.CreateImage(ctx, createReq)
 	if err != nil {
-		resp.Diagnostics.AddError("Error Creating Image", imageAPIErrorDetail("creating image "+createReq.Name, err))
+		addCreateImageError(&resp.Diagnostics, createReq, !plan.ID.IsNull() && !plan.ID.IsUnknown(), err)
 		return
 	}
 	// Track the image at once: if the provider dies during a long upload, the next run knows it.
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), img.ID)...)
-
-	fail := func(summary, detail string) {
-		if err := r.cleanupFailedCreate(ctx, img.ID); err != nil {
-			resp.Diagnostics.AddError(summary, fmt.Sprintf("%s\n\nDeleting image %s after this failure failed too: %s. "+
-				"It stays in state (tainted) so that the next apply or destroy removes it.", detail, img.ID, err))
-			return
-		}
-		resp.Diagnostics.AddError(summary, detail+"\n\nThe image was deleted, so nothing is left behind; fix the cause and apply again.")
-		resp.State.RemoveResource(ctx)
-	}
-
-	var fingerprint *imageFingerprint
-	if plan.Source != nil {
-		var headers map[string]string
-		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("source").AtName("headers"), &headers)...)
-		uploaded, fp, summary, detail := r.upload(ctx, img.ID, plan, headers)
-		if summary != "" {
-			fail(summary, detail)
-			return
-		}
-		img, fingerprint = uploaded, fp
-	}
-	if plan.Deactivated.ValueBool() {
-		if img.Status != glance.StatusActive {
-			fail("Error Deactivating Image", fmt.Sprintf("Image %s has status %q: only an image with data (active) can be deactivated. Add a source, or set deactivated = false.", img.ID, img.Status))
-			return
-		}
-		if err := client.Deactivate(ctx, img.ID); err != nil {
-			fail("Error Deactivating Image", imageAPIErrorDetail("deactivating image "+img.ID, err))
-			return
-		}
-		if img, err = client.GetImage(ctx, img.ID); err != nil {
-			fail("Error Reading Image", imageAPIErrorDetail("reading image "+createReq.ID, err))
-			return
-		}
-	}
-	if protect {
-		if img, err = client.UpdateImage(ctx, img.ID, []glance.PatchOp{{Op: "replace", Path: "/protected", Value: true}}); err != nil {
-			fail("Error Protecting Image", imageAPIErrorDetail("setting protected on image "+createReq.ID, err))
-			return
-		}
+	done, fingerprint, failure := r.completeCreate(ctx, img, plan, headers, protect)
+	if failure != nil {
+		r.failCreate(ctx, img.ID, failure, resp)
+		return
 	}
 	state := plan
-	flattenImage(img, &state, false)
+	flattenImage(done, &state, false)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	if fingerprint != nil {
 		resp.Diagnostics.Append(fingerprint.save(ctx, resp.Private)...)
 	}
 }
 
-// upload streams the source into the image, waits for active and verifies the digests; it
-// returns the active image. On failure it returns a diagnostic summary and detail (the caller
-// deletes the image).
-func (r *ImageResource) upload(ctx context.Context, id string, plan imageModel, headers map[string]string) (*glance.Image, *imageFingerprint, string, string) {
-	client := r.meta.client
-	src, fpPath := imageSource(plan.Source, headers)
-	var wantAlgo, wantDigest string
-	if s := plan.Source.Checksum.ValueString(); s != "" {
-		wantAlgo, wantDigest, _ = glance.ParseChecksum(s) // validated at plan time
+// addCreateImageError words a failed POST; an id chosen in the configuration that Glance
+// already has gets advice of its own.
+func addCreateImageError(diags *diag.Diagnostics, req glance.CreateImageRequest, idConfigured bool, err error) {
+	if glance.IsConflict(err) && idConfigured {
+		diags.AddAttributeError(path.Root("id"), "Image ID Already Taken",
+			fmt.Sprintf("Glance already has an image with id %s (%s). Choose another id, leave id unset, or adopt the image with "+
+				"terraform import glance_image.NAME %s.", req.ID, err, req.ID))
+		return
 	}
-	opts := glance.TransferOptions{Store: plan.Store.ValueString(), Decompress: plan.Source.Decompress.ValueString()}
-	if wantAlgo != "" {
-		opts.Algorithms = []string{wantAlgo}
+	diags.AddError("Error Creating Image", imageAPIErrorDetail("creating image "+req.Name, err))
+}
+
+// imageCreateFailure is a failure after the image record was created: the diagnostic the
+// caller reports once it deleted the image.
+type imageCreateFailure struct{ summary, detail string }
+
+// completeCreate does what follows the POST: upload the source, deactivate, protect (last, so
+// that a failure before it can still delete the image).
+func (r *ImageResource) completeCreate(ctx context.Context, img *glance.Image, plan imageModel, headers map[string]string, protect bool) (*glance.Image, *imageFingerprint, *imageCreateFailure) {
+	client, id := r.meta.client, img.ID
+	var fingerprint *imageFingerprint
+	if plan.Source != nil {
+		var failure *imageCreateFailure
+		if img, fingerprint, failure = r.uploadImageData(ctx, id, plan, headers); failure != nil {
+			return nil, nil, failure
+		}
 	}
+	var err error
+	if plan.Deactivated.ValueBool() {
+		if img.Status != glance.StatusActive {
+			return nil, nil, &imageCreateFailure{"Error Deactivating Image", fmt.Sprintf("Image %s has status %q: only an image with data (active) can be deactivated. Add a source, or set deactivated = false.", id, img.Status)}
+		}
+		if err = client.Deactivate(ctx, id); err != nil {
+			return nil, nil, &imageCreateFailure{"Error Deactivating Image", imageAPIErrorDetail("deactivating image "+id, err)}
+		}
+		if img, err = client.GetImage(ctx, id); err != nil {
+			return nil, nil, &imageCreateFailure{"Error Reading Image", imageAPIErrorDetail("reading image "+id, err)}
+		}
+	}
+	if protect {
+		if img, err = client.UpdateImage(ctx, id, []glance.PatchOp{{Op: "replace", Path: "/protected", Value: true}}); err != nil {
+			return nil, nil, &imageCreateFailure{"Error Protecting Image", imageAPIErrorDetail("setting protected on image "+id, err)}
+		}
+	}
+	return img, fingerprint, nil
+}
+
+// failCreate deletes the image of a failed create and reports the failure; when the delete
+// fails too, the image stays in state (tainted) for the next apply or destroy.
+func (r *ImageResource) failCreate(ctx context.Context, id string, f *imageCreateFailure, resp *resource.CreateResponse) {
+	if err := r.cleanupFailedCreate(ctx, id); err != nil {
+		resp.Diagnostics.AddError(f.summary, fmt.Sprintf("%s\n\nDeleting image %s after this failure failed too: %s. "+
+			"It stays in state (tainted) so that the next apply or destroy removes it.", f.detail, id, err))
+		return
+	}
+	resp.Diagnostics.AddError(f.summary, f.detail+"\n\nThe image was deleted, so nothing is left behind; fix the cause and apply again.")
+	resp.State.RemoveResource(ctx)
+}
+
+// uploadImageData puts the source into the image (glance.UploadImage: stream, checksum, wait
+// for active, verify) and returns the active image and, when the source file did not change
+// during the upload, its fingerprint.
+func (r *ImageResource) uploadImageData(ctx context.Context, id string, plan imageModel, headers map[string]string) (*glance.Image, *imageFingerprint, *imageCreateFailure) {
+	src, filePath := imageSource(plan.Source, headers)
+	opts := glance.UploadOptions{Store: plan.Store.ValueString(), Decompress: plan.Source.Decompress.ValueString(), Checksum: plan.Source.Checksum.ValueString()}
 	var before os.FileInfo
-	if fpPath != "" {
-		before, _ = os.Stat(fpPath)
+	if filePath != "" {
+		before, _ = os.Stat(filePath)
 	}
 	tflog.Info(ctx, "Uploading image data", map[string]any{"source": src.String(), "store": opts.Store})
-	res, err := client.Upload(ctx, id, src, opts)
+	res, err := r.meta.client.UploadImage(ctx, id, src, opts)
 	if err != nil {
-		hint := ""
-		if errors.Is(err, context.DeadlineExceeded) {
-			hint = " The create timeout ran out: raise timeouts.create (default 60m) for large images or slow links."
-		}
-		return nil, nil, "Error Uploading Image Data", fmt.Sprintf("Streaming %s into image %s failed: %s.%s", src, id, err, hint)
+		return nil, nil, uploadFailure(id, src, err)
 	}
-	if wantDigest != "" && res.Digests[wantAlgo] != wantDigest {
-		return nil, nil, "Image Checksum Mismatch", fmt.Sprintf("The data of %s has %s %s, but source.checksum expects %s. "+
-			"Check that the file or URL is the one you meant, or correct source.checksum.", src, wantAlgo, res.Digests[wantAlgo], wantDigest)
+	return res.Image, unchangedFileFingerprint(filePath, before, opts.Decompress, res.Image), nil
+}
+
+// uploadFailure maps the errors of glance.UploadImage to their diagnostics.
+func uploadFailure(id string, src glance.Source, err error) *imageCreateFailure {
+	var mismatch *glance.ChecksumMismatchError
+	var wait *glance.WaitError
+	var verify *glance.VerificationError
+	switch {
+	case errors.As(err, &mismatch):
+		return &imageCreateFailure{"Image Checksum Mismatch", fmt.Sprintf("The data of %s has %s %s, but source.checksum expects %s. "+
+			"Check that the file or URL is the one you meant, or correct source.checksum.", src, mismatch.Algorithm, mismatch.Got, mismatch.Want)}
+	case errors.As(err, &wait):
+		return &imageCreateFailure{"Error Waiting for Image", fmt.Sprintf("After the upload of %s, image %s did not become active: %s", src, id, wait.Err)}
+	case errors.As(err, &verify):
+		return &imageCreateFailure{"Image Data Verification Failed", fmt.Sprintf("Image %s became active, but its data does not match what was sent from %s: %s. "+
+			"If this repeats, something between the provider and Glance alters data.", id, src, verify.Err)}
 	}
-	tflog.Info(ctx, "Waiting for the image to become active")
-	img, err := client.WaitForImage(ctx, id, glance.ActiveImage)
-	if err != nil {
-		return nil, nil, "Error Waiting for Image", fmt.Sprintf("After the upload of %s, image %s did not become active: %s", src, id, err)
+	hint := ""
+	if errors.Is(err, context.DeadlineExceeded) {
+		hint = " The create timeout ran out: raise timeouts.create (default 60m) for large images or slow links."
 	}
-	tflog.Info(ctx, "Verifying image data", map[string]any{"os_hash_algo": img.OSHashAlgo})
-	err = glance.VerifyImageDigest(img, res.Digests)
-	var unavailable *glance.DigestUnavailableError
-	if errors.As(err, &unavailable) {
-		// The cloud uses another os_hash_algo than the one learned so far: a second pass over
-		// the source is the only way to verify it (the client remembers it for next time).
-		tflog.Warn(ctx, "Glance uses another hash algorithm than expected; reading the source again to verify", map[string]any{"os_hash_algo": unavailable.Algorithm})
-		var again *glance.TransferResult
-		again, err = glance.HashSource(ctx, src, opts.Decompress, []string{unavailable.Algorithm})
-		if err == nil {
-			err = glance.VerifyImageDigest(img, again.Digests)
-		}
+	return &imageCreateFailure{"Error Uploading Image Data", fmt.Sprintf("Streaming %s into image %s failed: %s.%s", src, id, err, hint)}
+}
+
+// unchangedFileFingerprint is the fingerprint of the uploaded file, or nil when there is no
+// file or it changed (size or modification time) since before the upload.
+func unchangedFileFingerprint(filePath string, before os.FileInfo, decompress string, img *glance.Image) *imageFingerprint {
+	if filePath == "" || before == nil {
+		return nil
 	}
-	if err != nil {
-		return nil, nil, "Image Data Verification Failed", fmt.Sprintf("Image %s became active, but its data does not match what was sent from %s: %s. "+
-			"If this repeats, something between the provider and Glance alters data.", id, src, err)
+	after, _ := os.Stat(filePath)
+	if after == nil || after.Size() != before.Size() || !after.ModTime().Equal(before.ModTime()) {
+		return nil
 	}
-	var fp *imageFingerprint
-	if fpPath != "" && before != nil {
-		after, _ := os.Stat(fpPath)
-		if after != nil && after.Size() == before.Size() && after.ModTime().Equal(before.ModTime()) {
-			fp = newImageFingerprint(fpPath, after, opts.Decompress, img.OSHashAlgo, img.OSHashValue)
-		}
-	}
-	return img, fp, "", ""
+	return newImageFingerprint(filePath, after, decompress, img.OSHashAlgo, img.OSHashValue)
 }
 
 // cleanupFailedCreate deletes an image whose create failed half-way, with a fresh context so
@@ -451,52 +458,18 @@ func (r *ImageResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	defer cancel()
 	id := state.ID.ValueString()
 	ctx = tflog.SetField(ctx, "image_id", id)
-	client := r.meta.client
 
 	// Properties adopted at import that the configuration does not declare stay in Glance.
 	keep, diags := loadPrivateKeys(ctx, req.Private, imageKeepPropertiesKey)
 	resp.Diagnostics.Append(diags...)
-	patchFrom := state
-	if len(keep) > 0 && !state.Properties.IsNull() {
-		declared := map[string]attr.Value{}
-		for k, v := range state.Properties.Elements() {
-			if !slices.Contains(keep, k) {
-				declared[k] = v
-			}
-		}
-		patchFrom.Properties = types.MapValueMust(types.StringType, declared)
-	}
-	ops, diags := imagePatchOps(ctx, patchFrom, plan)
+	ops, diags := imagePatchOps(ctx, withoutProperties(state, keep), plan)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	var img *glance.Image
-	var err error
-	if len(ops) > 0 {
-		tflog.Debug(ctx, "Updating image", map[string]any{"operations": len(ops)})
-		if img, err = client.UpdateImage(ctx, id, ops); err != nil {
-			resp.Diagnostics.AddError("Error Updating Image", imageAPIErrorDetail("updating image "+id, err))
-			return
-		}
-	}
-	if plan.Deactivated.ValueBool() != state.Deactivated.ValueBool() {
-		action, call := "reactivating", client.Reactivate
-		if plan.Deactivated.ValueBool() {
-			action, call = "deactivating", client.Deactivate
-		}
-		if err := call(ctx, id); err != nil {
-			resp.Diagnostics.AddError("Error Changing Image Activation", imageAPIErrorDetail(action+" image "+id, err)+
-				"\n\nOnly an image with data can be deactivated, and by default only its owner or an admin may do it.")
-			return
-		}
-		img = nil
-	}
+	img := r.updateImage(ctx, id, ops, plan.Deactivated.ValueBool(), state.Deactivated.ValueBool(), &resp.Diagnostics)
 	if img == nil {
-		if img, err = client.GetImage(ctx, id); err != nil {
-			resp.Diagnostics.AddError("Error Reading Image", imageAPIErrorDetail("reading image "+id, err))
-			return
-		}
+		return
 	}
 	newState := plan
 	flattenImage(img, &newState, false)
@@ -509,6 +482,55 @@ func (r *ImageResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	// After the first apply the configuration alone says which properties are managed.
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, imageAdoptedPropertiesKey, nil)...)
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, imageKeepPropertiesKey, nil)...)
+}
+
+// updateImage applies the patch operations, then the change of activation, and returns the
+// image as Glance has it afterwards (nil after an error, reported in diags).
+func (r *ImageResource) updateImage(ctx context.Context, id string, ops []glance.PatchOp, deactivate, deactivated bool, diags *diag.Diagnostics) *glance.Image {
+	client := r.meta.client
+	var img *glance.Image
+	var err error
+	if len(ops) > 0 {
+		tflog.Debug(ctx, "Updating image", map[string]any{"operations": len(ops)})
+		if img, err = client.UpdateImage(ctx, id, ops); err != nil {
+			diags.AddError("Error Updating Image", imageAPIErrorDetail("updating image "+id, err))
+			return nil
+		}
+	}
+	if deactivate != deactivated {
+		action, call := "reactivating", client.Reactivate
+		if deactivate {
+			action, call = "deactivating", client.Deactivate
+		}
+		if err := call(ctx, id); err != nil {
+			diags.AddError("Error Changing Image Activation", imageAPIErrorDetail(action+" image "+id, err)+
+				"\n\nOnly an image with data can be deactivated, and by default only its owner or an admin may do it.")
+			return nil
+		}
+		img = nil // the status changed since
+	}
+	if img == nil {
+		if img, err = client.GetImage(ctx, id); err != nil {
+			diags.AddError("Error Reading Image", imageAPIErrorDetail("reading image "+id, err))
+			return nil
+		}
+	}
+	return img
+}
+
+// withoutProperties returns m without the named properties among its declared ones.
+func withoutProperties(m imageModel, names []string) imageModel {
+	if len(names) == 0 || m.Properties.IsNull() {
+		return m
+	}
+	declared := map[string]attr.Value{}
+	for k, v := range m.Properties.Elements() {
+		if !slices.Contains(names, k) {
+			declared[k] = v
+		}
+	}
+	m.Properties = types.MapValueMust(types.StringType, declared)
+	return m
 }
 
 // mapKeys lists the keys of a known map, sorted.
@@ -587,53 +609,28 @@ func (r *ImageResource) ValidateConfig(ctx context.Context, req resource.Validat
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if !cfg.Properties.IsNull() && !cfg.Properties.IsUnknown() {
-		for k := range cfg.Properties.Elements() {
-			if glance.IsBaseKey(k) || strings.HasPrefix(k, "os_glance") || k == "os_hidden" {
-				resp.Diagnostics.AddAttributeError(path.Root("properties").AtMapKey(k), "Reserved Property Name",
-					fmt.Sprintf("%q is not a custom property: it is an image attribute Glance manages or reserves. "+
-						"Use the resource's own argument (such as name, visibility, hidden, min_disk_gb) or choose another key.", k))
-			}
+	c := imageConfigValues{PropertyKeys: mapKeys(cfg.Properties), StoreSet: !cfg.Store.IsNull()}
+	if s := cfg.Source; s != nil {
+		c.Source = &sourceConfig{
+			FileSet: !s.File.IsNull(), URLSet: !s.URL.IsNull(),
+			File: knownString(s.File), URL: knownString(s.URL), Checksum: knownString(s.Checksum),
+			HeadersKnown: !s.Headers.IsNull() && !s.Headers.IsUnknown(),
+		}
+		if c.Source.File != nil {
+			st, err := os.Stat(*c.Source.File)
+			c.Source.FileIsDir = err == nil && st.IsDir()
 		}
 	}
-	src := cfg.Source
-	if src == nil && !cfg.Store.IsNull() {
-		resp.Diagnostics.AddAttributeWarning(path.Root("store"), "Store Without Source",
-			"store only chooses where the data of source is uploaded; without source it has no effect. "+
-				"To put an image's data in a store, use glance_image_import (its stores argument), or add source.")
-	}
-	if src == nil {
-		return
-	}
-	p := path.Root("source")
-	fileSet, urlSet := !src.File.IsNull(), !src.URL.IsNull()
-	switch {
-	case fileSet && urlSet:
-		resp.Diagnostics.AddAttributeError(p, "Conflicting Image Sources",
-			"source sets both file and url. Set exactly one: file for a local path, url for an HTTP(S) download.")
-	case !fileSet && !urlSet:
-		resp.Diagnostics.AddAttributeError(p, "Missing Image Source",
-			"source sets neither file nor url. Set one of them, or remove source to create an image record without data.")
-	}
-	if !src.URL.IsNull() && !src.URL.IsUnknown() {
-		u, err := url.Parse(src.URL.ValueString())
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			resp.Diagnostics.AddAttributeError(p.AtName("url"), "Invalid Source URL",
-				fmt.Sprintf("source.url %q is not an absolute http:// or https:// URL.", glance.RedactURL(src.URL.ValueString())))
-		}
-	}
-	if !src.Headers.IsNull() && !src.Headers.IsUnknown() && src.URL.IsNull() && fileSet {
-		resp.Diagnostics.AddAttributeError(p.AtName("headers"), "Headers Without URL", "source.headers only apply to a url source; remove them.")
-	}
-	if !src.Checksum.IsNull() && !src.Checksum.IsUnknown() {
-		if _, _, err := glance.ParseChecksum(src.Checksum.ValueString()); err != nil {
-			resp.Diagnostics.AddAttributeError(p.AtName("checksum"), "Invalid Checksum", "source.checksum: "+err.Error()+".")
-		}
-	}
-	if !src.File.IsNull() && !src.File.IsUnknown() {
-		if st, err := os.Stat(src.File.ValueString()); err == nil && st.IsDir() {
-			resp.Diagnostics.AddAttributeError(p.AtName("file"), "Source Is a Directory",
-				fmt.Sprintf("source.file %s is a directory. Point it at the image file itself.", src.File.ValueString()))
+	addPlanProblems(&resp.Diagnostics, imageConfigProblems(c))
+}
+
+// addPlanProblems reports the problems a decision found, on their attributes.
+func addPlanProblems(diags *diag.Diagnostics, problems []planProblem) {
+	for _, p := range problems {
+		if p.Warning {
+			diags.AddAttributeWarning(p.path(), p.Summary, p.Detail)
+		} else {
+			diags.AddAttributeError(p.path(), p.Summary, p.Detail)
 		}
 	}
 }
@@ -642,184 +639,171 @@ func (r *ImageResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	if req.Plan.Raw.IsNull() { // destroy
 		return
 	}
-	var plan imageModel
+	var plan, state imageModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	creating := req.State.Raw.IsNull()
+	if !creating {
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	}
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	creating := req.State.Raw.IsNull()
-	var state imageModel
+	img := imageFactsFrom(state)
 	if !creating {
-		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-		if resp.Diagnostics.HasError() {
-			return
-		}
+		planInPlaceValues(ctx, plan, state, req, resp)
 	}
+	r.checkStoreAndActivation(ctx, creating, plan, img, &resp.Diagnostics)
+	src := knownSourceDecl(plan.Source)
+	switch {
+	case src == nil:
+		return
+	case creating:
+		if src.File != "" {
+			imageCheckFileExists(src.File, &resp.Diagnostics)
+		}
+		return
+	}
+	// An existing image: decide whether the declared source still describes its content.
+	reason, compareFile := replaceReason(img, *src)
+	if compareFile {
+		reason = planFileReplaceReason(ctx, img, *src, req.Private, resp)
+	}
+	if reason != "" {
+		planImageReplacement(ctx, img.ID, reason, resp)
+	}
+}
+
+// checkStoreAndActivation reports a store the cloud does not have (for a new image, when the
+// provider can reach the cloud) and a deactivation of an image that has no data.
+func (r *ImageResource) checkStoreAndActivation(ctx context.Context, creating bool, plan imageModel, img imageFacts, diags *diag.Diagnostics) {
 	remote := r.meta != nil && !r.meta.configUnknown && r.meta.client != nil
-
-	// An in-place update changes only what it names: keep the computed values it cannot change
-	// instead of showing them as (known after apply). A replacement is planned again from
-	// scratch by Terraform, so this does not hide anything there.
-	if !creating {
-		if plan.Deactivated.Equal(state.Deactivated) {
-			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("status"), state.Status)...)
-		}
-		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("stores"), state.Stores)...)
-		if plan.Properties.Equal(state.Properties) {
-			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("all_properties"), state.AllProperties)...)
-		}
-	}
-
-	// After terraform import every property counts as declared; those the configuration leaves
-	// out are kept in Glance, not deleted.
-	if !creating && !plan.Properties.IsUnknown() {
-		adopted, diags := loadPrivateKeys(ctx, req.Private, imageAdoptedPropertiesKey)
-		resp.Diagnostics.Append(diags...)
-		var keep []string
-		for _, k := range adopted {
-			if _, inState := state.Properties.Elements()[k]; inState && !slices.Contains(mapKeys(plan.Properties), k) {
-				keep = append(keep, k)
-			}
-		}
-		if len(keep) > 0 {
-			resp.Diagnostics.AddAttributeWarning(path.Root("properties"), "Imported Properties Left in Place",
-				fmt.Sprintf("Image %s was imported with the properties %s, which this configuration does not declare. The plan shows them "+
-					"as removed from the managed properties, but the apply leaves them in Glance (all_properties still lists them). "+
-					"To delete one, declare it, apply, then remove it.", state.ID.ValueString(), strings.Join(keep, ", ")))
-		}
-		resp.Diagnostics.Append(savePrivateKeys(ctx, resp.Private, imageKeepPropertiesKey, keep)...)
-	}
-
-	// The store must exist: checked against the cloud when it is known.
 	if creating && remote && !plan.Store.IsNull() && !plan.Store.IsUnknown() {
-		r.checkStore(ctx, plan.Store.ValueString(), &resp.Diagnostics)
+		r.checkStore(ctx, plan.Store.ValueString(), diags)
 	}
-	// Only an image with data can be deactivated: a record without source never will have any.
-	noData := plan.Source == nil && (creating || (state.Status.ValueString() == glance.StatusQueued && state.OSHashValue.ValueString() == ""))
-	if noData && plan.Deactivated.ValueBool() && (creating || !state.Deactivated.ValueBool()) {
-		resp.Diagnostics.AddAttributeError(path.Root("deactivated"), "Image Without Data Cannot Be Deactivated",
+	if cannotDeactivate(creating, plan.Source != nil, img, plan.Deactivated.ValueBool()) {
+		diags.AddAttributeError(path.Root("deactivated"), "Image Without Data Cannot Be Deactivated",
 			"deactivated = true needs an image with data (active), and this one has none: add source, or import data with "+
 				"glance_image_import and deactivate the image after that.")
 	}
-	if plan.Source == nil {
-		return
-	}
-	src := plan.Source
-	if src.File.IsUnknown() || src.URL.IsUnknown() || src.Decompress.IsUnknown() || src.Checksum.IsUnknown() {
-		return
-	}
-	filePath := src.File.ValueString()
-	if creating {
-		if filePath != "" {
-			imageCheckFileExists(filePath, &resp.Diagnostics)
-		}
-		return
-	}
+}
 
-	// An existing image: decide whether the declared source still describes its content.
-	prior := state.Source
-	want := state.OSHashValue.ValueString()
-	algo := state.OSHashAlgo.ValueString()
-	sumAlgo, sumDigest, _ := glance.ParseChecksum(src.Checksum.ValueString()) // validated above; "" when unset
-	checksumChanged := sumDigest != "" && (prior == nil || !sameChecksum(prior.Checksum.ValueString(), src.Checksum.ValueString()))
-	// What the image's own digests say of the declared checksum: match, mismatch or unknown.
-	imageHas := func() (known, matches bool) {
-		switch {
-		case sumAlgo == algo && want != "":
-			return true, sumDigest == want
-		case sumAlgo == "md5" && state.Checksum.ValueString() != "":
-			return true, sumDigest == state.Checksum.ValueString()
+// planInPlaceValues keeps, in the plan of an existing image, the computed values an in-place
+// update does not change (instead of showing them as known after apply; a replacement is
+// planned again from scratch by Terraform, so this hides nothing there), and records which
+// properties adopted by terraform import the update leaves in Glance.
+func planInPlaceValues(ctx context.Context, plan, state imageModel, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	stateValues := map[string]attr.Value{"status": state.Status, "stores": state.Stores, "all_properties": state.AllProperties}
+	for _, name := range keptInPlace(!plan.Deactivated.Equal(state.Deactivated), !plan.Properties.Equal(state.Properties)) {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(name), stateValues[name])...)
+	}
+	if plan.Properties.IsUnknown() {
+		return
+	}
+	// After terraform import every property counts as declared; those the configuration leaves
+	// out are kept in Glance, not deleted.
+	adopted, diags := loadPrivateKeys(ctx, req.Private, imageAdoptedPropertiesKey)
+	resp.Diagnostics.Append(diags...)
+	keep := keptImportedProperties(adopted, mapKeys(state.Properties), mapKeys(plan.Properties))
+	if len(keep) > 0 {
+		resp.Diagnostics.AddAttributeWarning(path.Root("properties"), "Imported Properties Left in Place",
+			fmt.Sprintf("Image %s was imported with the properties %s, which this configuration does not declare. The plan shows them "+
+				"as removed from the managed properties, but the apply leaves them in Glance (all_properties still lists them). "+
+				"To delete one, declare it, apply, then remove it.", state.ID.ValueString(), strings.Join(keep, ", ")))
+	}
+	resp.Diagnostics.Append(savePrivateKeys(ctx, resp.Private, imageKeepPropertiesKey, keep)...)
+}
+
+// planFileReplaceReason compares a source file with the existing image: it stats the file,
+// hashes it only when its fingerprint changed or source.checksum needs it (keeping the new
+// fingerprint), and returns why the image must be replaced, if it must. A declared checksum
+// the file does not have is a plan error, caught before the old image is gone.
+func planFileReplaceReason(ctx context.Context, img imageFacts, src sourceDecl, prior privateState, resp *resource.ModifyPlanResponse) string {
+	st, err := os.Stat(src.File)
+	if err != nil {
+		if missingSourceFileIsWarning(img.Source, src.File) {
+			resp.Diagnostics.AddAttributeWarning(path.Root("source").AtName("file"), "Source File Not Found",
+				fmt.Sprintf("%s no longer exists; the image already holds its data, so nothing changes. Restore the file or remove source to silence this warning.", src.File))
+			return ""
 		}
-		return false, false
+		imageCheckFileExists(src.File, &resp.Diagnostics)
+		return ""
+	}
+	if img.HashValue == "" || img.HashAlgo == "" {
+		return "" // importing or uploading right now: nothing to compare yet
+	}
+	fp, diags := loadImageFingerprint(ctx, prior)
+	resp.Diagnostics.Append(diags...)
+	cached := ""
+	if fp.matches(src.File, st, src.Decompress, img.HashAlgo) {
+		cached = fp.Digest
+	}
+	algos, mismatch := fileHashAlgorithms(img, src, cached)
+	digests := map[string]string{img.HashAlgo: cached}
+	if mismatch == nil && len(algos) > 0 {
+		if digests = hashSourceFile(ctx, src, st, algos, resp); digests == nil {
+			return ""
+		}
 	}
 	reason := ""
-	switch {
-	case state.Status.ValueString() == glance.StatusQueued && want == "":
-		// A record without data (created without source): its data can only come with a new image.
-		reason = "the image has no data yet (status queued) and source now declares some"
-	case src.URL.ValueString() != "":
-		if prior != nil && prior.URL.ValueString() != src.URL.ValueString() {
-			reason = "source.url changed; the provider cannot tell whether the new URL serves the same data without downloading it"
-		} else if checksumChanged {
-			if known, matches := imageHas(); !known || !matches {
-				reason = fmt.Sprintf("source.checksum changed to %q, which is not the checksum of the image's data", src.Checksum.ValueString())
-			}
-		}
-	case filePath != "":
-		st, err := os.Stat(filePath)
-		if err != nil {
-			if prior != nil && prior.File.ValueString() == filePath {
-				resp.Diagnostics.AddAttributeWarning(path.Root("source").AtName("file"), "Source File Not Found",
-					fmt.Sprintf("%s no longer exists; the image already holds its data, so nothing changes. Restore the file or remove source to silence this warning.", filePath))
-				return
-			}
-			imageCheckFileExists(filePath, &resp.Diagnostics)
-			return
-		}
-		if want == "" || algo == "" {
-			return // importing or uploading right now: nothing to compare yet
-		}
-		decompress := src.Decompress.ValueString()
-		fp, diags := loadImageFingerprint(ctx, req.Private)
-		resp.Diagnostics.Append(diags...)
-		mismatch := func(sumAlgo, actual string) {
-			// Caught now, not after the old image is gone and the new upload fails.
-			resp.Diagnostics.AddAttributeError(path.Root("source").AtName("checksum"), "Source Checksum Mismatch",
-				fmt.Sprintf("source.checksum: %s has %s %s, not %s. Correct source.checksum, or point source.file at the data you meant.",
-					filePath, sumAlgo, actual, sumDigest))
-		}
-		fresh := !fp.matches(filePath, st, decompress, algo)
-		got := ""
-		if !fresh {
-			got = fp.Digest
-		}
-		// The declared checksum is checked whenever the file is read anyway, or when it changed.
-		needSum := sumDigest != "" && sumAlgo != algo && (fresh || checksumChanged)
-		if needSum && !fresh && got == want {
-			if known, matches := imageHas(); known { // the file is the image's data: its md5 says it
-				if !matches {
-					mismatch(sumAlgo, state.Checksum.ValueString())
-					return
-				}
-				needSum = false
-			}
-		}
-		if fresh || needSum {
-			algos := []string{algo}
-			if needSum {
-				algos = append(algos, sumAlgo)
-			}
-			tflog.Info(ctx, "Hashing the source file to compare it with the image", map[string]any{"file": filePath, "algorithms": strings.Join(algos, ",")})
-			res, err := glance.HashSource(ctx, glance.FileSource(filePath), decompress, algos)
-			if err != nil {
-				resp.Diagnostics.AddAttributeError(path.Root("source").AtName("file"), "Error Reading Source File",
-					fmt.Sprintf("source.file: could not read %s to compare it with the image: %s", filePath, err))
-				return
-			}
-			got = res.Digests[algo]
-			resp.Diagnostics.Append(newImageFingerprint(filePath, st, decompress, algo, got).save(ctx, resp.Private)...)
-			if needSum && res.Digests[sumAlgo] != sumDigest {
-				mismatch(sumAlgo, res.Digests[sumAlgo])
-				return
-			}
-		}
-		if sumDigest != "" && sumAlgo == algo && got != sumDigest {
-			mismatch(algo, got)
-			return
-		}
-		if got != want {
-			reason = fmt.Sprintf("the content of %s changed: its %s is %s, the image's os_hash_value is %s", filePath, algo, abbrev(got), abbrev(want))
-		}
+	if mismatch == nil {
+		reason, mismatch = fileReplaceReason(img, src, digests)
 	}
-	if reason == "" {
-		return
+	if mismatch != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("source").AtName("checksum"), "Source Checksum Mismatch",
+			fmt.Sprintf("source.checksum: %s has %s %s, not %s. Correct source.checksum, or point source.file at the data you meant.",
+				src.File, mismatch.Algorithm, mismatch.Actual, mismatch.Want))
+		return ""
 	}
+	return reason
+}
+
+// hashSourceFile computes the digests algos (the first is the image's os_hash_algo) of the
+// source file and keeps its new fingerprint; nil after an error, reported in resp.
+func hashSourceFile(ctx context.Context, src sourceDecl, st os.FileInfo, algos []string, resp *resource.ModifyPlanResponse) map[string]string {
+	tflog.Info(ctx, "Hashing the source file to compare it with the image", map[string]any{"file": src.File, "algorithms": strings.Join(algos, ",")})
+	res, err := glance.HashSource(ctx, glance.FileSource(src.File), src.Decompress, algos)
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("source").AtName("file"), "Error Reading Source File",
+			fmt.Sprintf("source.file: could not read %s to compare it with the image: %s", src.File, err))
+		return nil
+	}
+	resp.Diagnostics.Append(newImageFingerprint(src.File, st, src.Decompress, algos[0], res.Digests[algos[0]]).save(ctx, resp.Private)...)
+	digests := map[string]string{}
+	for _, a := range algos {
+		digests[a] = res.Digests[a]
+	}
+	return digests
+}
+
+// planImageReplacement plans the replacement of an image whose data changed, and says why.
+func planImageReplacement(ctx context.Context, id, reason string, resp *resource.ModifyPlanResponse) {
 	resp.Diagnostics.AddAttributeWarning(path.Root("source"), "Image Will Be Replaced",
-		"The image "+state.ID.ValueString()+" will be replaced because "+reason+". Glance image data cannot be changed in place.")
+		"The image "+id+" will be replaced because "+reason+". Glance image data cannot be changed in place.")
 	for _, p := range []string{"os_hash_value", "checksum", "size", "virtual_size"} {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(p), unknownFor(p))...)
 	}
 	resp.RequiresReplace = append(resp.RequiresReplace, path.Root("os_hash_value"))
+}
+
+// imageFactsFrom reads what the state says of an existing image (zero values when creating).
+func imageFactsFrom(state imageModel) imageFacts {
+	facts := imageFacts{
+		ID: state.ID.ValueString(), Status: state.Status.ValueString(),
+		HashAlgo: state.OSHashAlgo.ValueString(), HashValue: state.OSHashValue.ValueString(), MD5: state.Checksum.ValueString(),
+		Deactivated: state.Deactivated.ValueBool(),
+	}
+	if s := state.Source; s != nil {
+		facts.Source = &sourceDecl{File: s.File.ValueString(), URL: s.URL.ValueString(), Decompress: s.Decompress.ValueString(), Checksum: s.Checksum.ValueString()}
+	}
+	return facts
+}
+
+// knownSourceDecl reads a planned source; nil without one or while any of its values is unknown.
+func knownSourceDecl(s *imageSourceModel) *sourceDecl {
+	if s == nil || s.File.IsUnknown() || s.URL.IsUnknown() || s.Decompress.IsUnknown() || s.Checksum.IsUnknown() {
+		return nil
+	}
+	return &sourceDecl{File: s.File.ValueString(), URL: s.URL.ValueString(), Decompress: s.Decompress.ValueString(), Checksum: s.Checksum.ValueString()}
 }
 
 // storeChangeReplaces: a changed store means a new upload only when the image has a source;
@@ -1023,31 +1007,7 @@ func serverAddedProperty(k string) bool {
 // flattenImage copies what Glance reports into m. Declared properties keep only their keys;
 // on import (adopt) every custom property not added by a tool becomes declared.
 func flattenImage(img *glance.Image, m *imageModel, adopt bool) {
-	m.ID = types.StringValue(img.ID)
-	m.Name = types.StringValue(img.Name)
-	m.DiskFormat = types.StringValue(img.DiskFormat)
-	m.ContainerFormat = types.StringValue(img.ContainerFormat)
-	m.Visibility = types.StringValue(img.Visibility)
-	m.Protected = types.BoolValue(img.Protected)
-	m.Hidden = types.BoolValue(img.Hidden)
-	m.MinDiskGB = types.Int64Value(img.MinDisk)
-	m.MinRAMMB = types.Int64Value(img.MinRAM)
-	m.Deactivated = types.BoolValue(img.Status == glance.StatusDeactivated)
-	m.Status = types.StringValue(img.Status)
-	m.Size = types.Int64Value(img.Size)
-	m.VirtualSize = types.Int64Value(img.VirtualSize)
-	m.Checksum = types.StringValue(img.Checksum)
-	m.OSHashAlgo = types.StringValue(img.OSHashAlgo)
-	m.OSHashValue = types.StringValue(img.OSHashValue)
-	m.Owner = types.StringValue(img.Owner)
-	m.CreatedAt = types.StringValue(img.CreatedAt)
-	m.UpdatedAt = types.StringValue(img.UpdatedAt)
-	m.File = types.StringValue(img.File)
-	m.Schema = types.StringValue(img.Schema)
-	m.Tags = stringSet(img.Tags)
-	m.Stores = stringList(img.Stores)
-	m.AllProperties = stringMap(img.Properties)
-
+	m.imageAttrs = flattenImageAttrs(img)
 	switch {
 	case adopt:
 		adopted := map[string]attr.Value{}
@@ -1131,33 +1091,70 @@ type imageSourceModel struct {
 	Checksum   types.String `tfsdk:"checksum"`
 }
 
+// imageAttrs are the attributes glance_image, the glance_image data source and the items of
+// glance_images all report from a glance.Image (flattenImageAttrs).
+type imageAttrs struct {
+	ID              types.String `tfsdk:"id"`
+	Name            types.String `tfsdk:"name"`
+	DiskFormat      types.String `tfsdk:"disk_format"`
+	ContainerFormat types.String `tfsdk:"container_format"`
+	Visibility      types.String `tfsdk:"visibility"`
+	Protected       types.Bool   `tfsdk:"protected"`
+	Hidden          types.Bool   `tfsdk:"hidden"`
+	MinDiskGB       types.Int64  `tfsdk:"min_disk_gb"`
+	MinRAMMB        types.Int64  `tfsdk:"min_ram_mb"`
+	Tags            types.Set    `tfsdk:"tags"`
+	Deactivated     types.Bool   `tfsdk:"deactivated"`
+	Status          types.String `tfsdk:"status"`
+	Size            types.Int64  `tfsdk:"size"`
+	VirtualSize     types.Int64  `tfsdk:"virtual_size"`
+	Checksum        types.String `tfsdk:"checksum"`
+	OSHashAlgo      types.String `tfsdk:"os_hash_algo"`
+	OSHashValue     types.String `tfsdk:"os_hash_value"`
+	Owner           types.String `tfsdk:"owner"`
+	Stores          types.List   `tfsdk:"stores"`
+	AllProperties   types.Map    `tfsdk:"all_properties"`
+	CreatedAt       types.String `tfsdk:"created_at"`
+	UpdatedAt       types.String `tfsdk:"updated_at"`
+	File            types.String `tfsdk:"file"`
+	Schema          types.String `tfsdk:"schema"`
+}
+
+// flattenImageAttrs is the one mapping of a glance.Image to the attributes every image type
+// reports.
+func flattenImageAttrs(img *glance.Image) imageAttrs {
+	return imageAttrs{
+		ID:              types.StringValue(img.ID),
+		Name:            types.StringValue(img.Name),
+		DiskFormat:      types.StringValue(img.DiskFormat),
+		ContainerFormat: types.StringValue(img.ContainerFormat),
+		Visibility:      types.StringValue(img.Visibility),
+		Protected:       types.BoolValue(img.Protected),
+		Hidden:          types.BoolValue(img.Hidden),
+		MinDiskGB:       types.Int64Value(img.MinDisk),
+		MinRAMMB:        types.Int64Value(img.MinRAM),
+		Tags:            stringSet(img.Tags),
+		Deactivated:     types.BoolValue(img.Status == glance.StatusDeactivated),
+		Status:          types.StringValue(img.Status),
+		Size:            types.Int64Value(img.Size),
+		VirtualSize:     types.Int64Value(img.VirtualSize),
+		Checksum:        types.StringValue(img.Checksum),
+		OSHashAlgo:      types.StringValue(img.OSHashAlgo),
+		OSHashValue:     types.StringValue(img.OSHashValue),
+		Owner:           types.StringValue(img.Owner),
+		Stores:          stringList(img.Stores),
+		AllProperties:   stringMap(img.Properties),
+		CreatedAt:       types.StringValue(img.CreatedAt),
+		UpdatedAt:       types.StringValue(img.UpdatedAt),
+		File:            types.StringValue(img.File),
+		Schema:          types.StringValue(img.Schema),
+	}
+}
+
 type imageModel struct {
-	ID              types.String      `tfsdk:"id"`
-	Name            types.String      `tfsdk:"name"`
-	DiskFormat      types.String      `tfsdk:"disk_format"`
-	ContainerFormat types.String      `tfsdk:"container_format"`
-	Visibility      types.String      `tfsdk:"visibility"`
-	Protected       types.Bool        `tfsdk:"protected"`
-	Hidden          types.Bool        `tfsdk:"hidden"`
-	MinDiskGB       types.Int64       `tfsdk:"min_disk_gb"`
-	MinRAMMB        types.Int64       `tfsdk:"min_ram_mb"`
-	Tags            types.Set         `tfsdk:"tags"`
-	Properties      types.Map         `tfsdk:"properties"`
-	Deactivated     types.Bool        `tfsdk:"deactivated"`
-	Store           types.String      `tfsdk:"store"`
-	Source          *imageSourceModel `tfsdk:"source"`
-	Timeouts        timeouts.Value    `tfsdk:"timeouts"`
-	Status          types.String      `tfsdk:"status"`
-	Size            types.Int64       `tfsdk:"size"`
-	VirtualSize     types.Int64       `tfsdk:"virtual_size"`
-	Checksum        types.String      `tfsdk:"checksum"`
-	OSHashAlgo      types.String      `tfsdk:"os_hash_algo"`
-	OSHashValue     types.String      `tfsdk:"os_hash_value"`
-	Owner           types.String      `tfsdk:"owner"`
-	Stores          types.List        `tfsdk:"stores"`
-	AllProperties   types.Map         `tfsdk:"all_properties"`
-	CreatedAt       types.String      `tfsdk:"created_at"`
-	UpdatedAt       types.String      `tfsdk:"updated_at"`
-	File            types.String      `tfsdk:"file"`
-	Schema          types.String      `tfsdk:"schema"`
+	imageAttrs
+	Properties types.Map         `tfsdk:"properties"`
+	Store      types.String      `tfsdk:"store"`
+	Source     *imageSourceModel `tfsdk:"source"`
+	Timeouts   timeouts.Value    `tfsdk:"timeouts"`
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -49,7 +50,7 @@ func testAccCheckImageDestroyed(t *testing.T) func(*terraform.State) error {
 	return func(s *terraform.State) error {
 		c := acctest.Client(t, acctest.Admin)
 		for _, rs := range s.RootModule().Resources {
-			if rs.Type != "glance_image" {
+			if rs.Type != "glance_image" || rs.Primary == nil {
 				continue
 			}
 			img, err := c.GetImage(context.Background(), rs.Primary.ID)
@@ -67,11 +68,11 @@ func testAccCheckImageDestroyed(t *testing.T) func(*terraform.State) error {
 // testAccCheckImageData downloads the image and compares its sha512 with want.
 func testAccCheckImageData(t *testing.T, addr, want string) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
-		rs, ok := s.RootModule().Resources[addr]
-		if !ok {
-			return fmt.Errorf("%s not in state", addr)
+		id, err := acctest.ID(s, addr)
+		if err != nil {
+			return err
 		}
-		rc, err := acctest.Client(t, acctest.Admin).Download(context.Background(), rs.Primary.ID, 0, -1)
+		rc, err := acctest.Client(t, acctest.Admin).Download(context.Background(), id, 0, -1)
 		if err != nil {
 			return err
 		}
@@ -81,7 +82,7 @@ func testAccCheckImageData(t *testing.T, addr, want string) resource.TestCheckFu
 			return err
 		}
 		if got := hex.EncodeToString(h.Sum(nil)); got != want {
-			return fmt.Errorf("downloaded data of %s has sha512 %s, want %s", rs.Primary.ID, got, want)
+			return fmt.Errorf("downloaded data of %s has sha512 %s, want %s", id, got, want)
 		}
 		return nil
 	}
@@ -90,7 +91,11 @@ func testAccCheckImageData(t *testing.T, addr, want string) resource.TestCheckFu
 // testAccCheckImageInGlance reads glance_image.test through the client and runs check on it.
 func testAccCheckImageInGlance(t *testing.T, check func(*glance.Image) error) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
-		img, err := acctest.Client(t, acctest.Admin).GetImage(context.Background(), s.RootModule().Resources[testImageAddr].Primary.ID)
+		id, err := acctest.ID(s, testImageAddr)
+		if err != nil {
+			return err
+		}
+		img, err := acctest.Client(t, acctest.Admin).GetImage(context.Background(), id)
 		if err != nil {
 			return err
 		}
@@ -98,12 +103,21 @@ func testAccCheckImageInGlance(t *testing.T, check func(*glance.Image) error) re
 	}
 }
 
-// imageIDs records the image id of each step, to compare across steps.
-type imageIDs struct{ ids []string }
+// imageIDs records the image id of each step, to compare across steps: of glance_image.test,
+// or of the resource at addr when set.
+type imageIDs struct {
+	addr string
+	ids  []string
+}
 
 func (r *imageIDs) record(s *terraform.State) error {
-	r.ids = append(r.ids, s.RootModule().Resources[testImageAddr].Primary.ID)
-	return nil
+	addr := r.addr
+	if addr == "" {
+		addr = testImageAddr
+	}
+	id, err := acctest.ID(s, addr)
+	r.ids = append(r.ids, id)
+	return err
 }
 
 func TestAccImage_basic(t *testing.T) {
@@ -327,11 +341,9 @@ func TestAccImage_urlSource(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             testAccCheckImageDestroyed(t),
 		Steps: []resource.TestStep{{
-			Config: imageConfig(name, fmt.Sprintf(`source = {
-    url      = %q
-    headers  = { "X-Test" = "secret-value" }
-    checksum = "sha512:%s"
-  }`, u, hex.EncodeToString(sum[:]))),
+			ConfigDirectory: config.TestNameDirectory(),
+			ConfigVariables: config.Variables{"name": config.StringVariable(name), "url": config.StringVariable(u),
+				"checksum": config.StringVariable("sha512:" + hex.EncodeToString(sum[:]))},
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(testImageAddr, tfjsonpath.New("os_hash_value"), knownvalue.StringExact(hex.EncodeToString(sum[:]))),
 				statecheck.ExpectKnownValue(testImageAddr, tfjsonpath.New("source").AtMapKey("headers"), knownvalue.Null()),
@@ -361,18 +373,6 @@ func TestAccImage_compressedSources(t *testing.T) {
 		}
 	}
 	name := acctest.RandomName("compressed")
-	config := ""
-	for i, c := range []struct{ file, mode string }{{"img.gz", "gzip"}, {"img.xz", "auto"}, {"img.zst", "zstd"}} {
-		config += fmt.Sprintf(`resource "glance_image" "c%d" {
-  name        = "%s-%d"
-  disk_format = "raw"
-  source = {
-    file       = %q
-    decompress = %q
-  }
-}
-`, i, name, i, filepath.Join(dir, c.file), c.mode)
-	}
 	var checks []statecheck.StateCheck
 	for i := range 3 {
 		addr := fmt.Sprintf("glance_image.c%d", i)
@@ -384,7 +384,11 @@ func TestAccImage_compressedSources(t *testing.T) {
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             testAccCheckImageDestroyed(t),
-		Steps:                    []resource.TestStep{{Config: config, ConfigStateChecks: checks}},
+		Steps: []resource.TestStep{{
+			ConfigDirectory:   config.TestNameDirectory(),
+			ConfigVariables:   config.Variables{"name": config.StringVariable(name), "dir": config.StringVariable(dir)},
+			ConfigStateChecks: checks,
+		}},
 	})
 }
 
@@ -399,11 +403,8 @@ resource "glance_image" "record" {
   ` + strings.Join(lines, "\n  ") + `
 }`
 	}
-	var recordIDs imageIDs
-	recordID := func(s *terraform.State) error {
-		recordIDs.ids = append(recordIDs.ids, s.RootModule().Resources["glance_image.record"].Primary.ID)
-		return nil
-	}
+	recordIDs := &imageIDs{addr: "glance_image.record"}
+	recordID := recordIDs.record
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -624,9 +625,8 @@ func TestRefreshImageFingerprint(t *testing.T) {
 	ctx := context.Background()
 	file, sum := acctest.WriteRandomFile(t, "", 256<<10)
 	state := imageModel{
-		Source:      &imageSourceModel{File: types.StringValue(file), Decompress: types.StringValue("none")},
-		OSHashAlgo:  types.StringValue("sha512"),
-		OSHashValue: types.StringValue(sum),
+		Source:     &imageSourceModel{File: types.StringValue(file), Decompress: types.StringValue("none")},
+		imageAttrs: imageAttrs{OSHashAlgo: types.StringValue("sha512"), OSHashValue: types.StringValue(sum)},
 	}
 	first := fakePrivate{}
 	if diags := refreshImageFingerprint(ctx, state, fakePrivate{}, first); diags.HasError() {

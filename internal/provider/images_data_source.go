@@ -172,19 +172,19 @@ func expandImageFilters(ctx context.Context, f imageFilterModel) (glance.ListIma
 	return o, diags
 }
 
+// flattenImageList maps images to the items of glance_images: the shared attributes of
+// flattenImageAttrs, with all of the image's properties as properties.
 func flattenImageList(images []glance.Image) types.List {
 	objType := types.ObjectType{AttrTypes: imageListAttrTypesByName}
 	elems := make([]attr.Value, 0, len(images))
-	for _, img := range images {
+	for i := range images {
+		a := flattenImageAttrs(&images[i])
 		elems = append(elems, types.ObjectValueMust(imageListAttrTypesByName, map[string]attr.Value{
-			"id": types.StringValue(img.ID), "name": types.StringValue(img.Name), "status": types.StringValue(img.Status),
-			"disk_format": types.StringValue(img.DiskFormat), "container_format": types.StringValue(img.ContainerFormat),
-			"visibility": types.StringValue(img.Visibility), "size": types.Int64Value(img.Size), "virtual_size": types.Int64Value(img.VirtualSize),
-			"checksum": types.StringValue(img.Checksum), "os_hash_algo": types.StringValue(img.OSHashAlgo), "os_hash_value": types.StringValue(img.OSHashValue),
-			"owner": types.StringValue(img.Owner), "tags": stringSet(img.Tags), "stores": stringList(img.Stores),
-			"properties": stringMap(img.Properties), "protected": types.BoolValue(img.Protected), "hidden": types.BoolValue(img.Hidden),
-			"min_disk_gb": types.Int64Value(img.MinDisk), "min_ram_mb": types.Int64Value(img.MinRAM),
-			"created_at": types.StringValue(img.CreatedAt), "updated_at": types.StringValue(img.UpdatedAt),
+			"id": a.ID, "name": a.Name, "status": a.Status, "disk_format": a.DiskFormat, "container_format": a.ContainerFormat,
+			"visibility": a.Visibility, "size": a.Size, "virtual_size": a.VirtualSize, "checksum": a.Checksum,
+			"os_hash_algo": a.OSHashAlgo, "os_hash_value": a.OSHashValue, "owner": a.Owner, "tags": a.Tags, "stores": a.Stores,
+			"properties": a.AllProperties, "protected": a.Protected, "hidden": a.Hidden, "min_disk_gb": a.MinDiskGB,
+			"min_ram_mb": a.MinRAMMB, "created_at": a.CreatedAt, "updated_at": a.UpdatedAt,
 		}))
 	}
 	return types.ListValueMust(objType, elems)

@@ -1,0 +1,294 @@
+package provider
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/glance-provider/terraform-provider-glance/internal/glance"
+)
+
+// The decisions of glance_image's ValidateConfig and ModifyPlan, as pure functions over plain
+// values: the framework methods read the configuration, plan and state into these types, do
+// any I/O (stat and hash a file, list stores), and turn the answers into diagnostics.
+
+// sourceDecl is a declared source with known values ("" for an unset attribute).
+type sourceDecl struct {
+	File, URL, Decompress, Checksum string
+}
+
+// imageFacts is what the state says of an existing image.
+type imageFacts struct {
+	ID, Status  string
+	HashAlgo    string // os_hash_algo
+	HashValue   string // os_hash_value
+	MD5         string // checksum
+	Deactivated bool
+	Source      *sourceDecl // the source the state records, nil without one
+}
+
+// checksumMismatch says that the file does not have the declared source.checksum.
+type checksumMismatch struct {
+	Algorithm, Actual, Want string
+}
+
+// keptInPlace lists the computed attributes whose state values an in-place update keeps
+// instead of showing them as (known after apply): stores never change in place, status only
+// with deactivated, all_properties only with properties.
+func keptInPlace(deactivatedChanged, propertiesChanged bool) []string {
+	kept := []string{"stores"}
+	if !deactivatedChanged {
+		kept = append(kept, "status")
+	}
+	if !propertiesChanged {
+		kept = append(kept, "all_properties")
+	}
+	return kept
+}
+
+// keptImportedProperties lists the properties adopted by terraform import that are still in
+// the state but that the configuration does not declare: the update leaves them in Glance.
+func keptImportedProperties(adopted, inState, declared []string) []string {
+	var keep []string
+	for _, k := range adopted {
+		if slices.Contains(inState, k) && !slices.Contains(declared, k) {
+			keep = append(keep, k)
+		}
+	}
+	return keep
+}
+
+// cannotDeactivate reports a plan to deactivate an image that has no data and will get none:
+// a new image without source, or a record still queued without data.
+func cannotDeactivate(creating, hasSource bool, img imageFacts, deactivate bool) bool {
+	if hasSource || !deactivate {
+		return false
+	}
+	if creating {
+		return true
+	}
+	noData := img.Status == glance.StatusQueued && img.HashValue == ""
+	return noData && !img.Deactivated
+}
+
+// sourceChecksumChanged reports a declared source.checksum that differs from the one the state
+// records (letter case aside).
+func sourceChecksumChanged(prior *sourceDecl, checksum string) bool {
+	if _, digest, _ := glance.ParseChecksum(checksum); digest == "" {
+		return false
+	}
+	return prior == nil || !sameChecksum(prior.Checksum, checksum)
+}
+
+// imageHasChecksum says what the image's own digests tell of a declared checksum: known is
+// false when they use another algorithm.
+func imageHasChecksum(img imageFacts, algo, digest string) (known, matches bool) {
+	switch {
+	case algo == img.HashAlgo && img.HashValue != "":
+		return true, digest == img.HashValue
+	case algo == "md5" && img.MD5 != "":
+		return true, digest == img.MD5
+	}
+	return false, false
+}
+
+// replaceReason decides, without reading any file, whether an existing image must be replaced
+// for its declared source: a queued record gaining data, a new URL, or a new checksum its data
+// does not have. compareFile says that a file source must be compared with the image
+// (fileHashAlgorithms, then fileReplaceReason).
+func replaceReason(img imageFacts, src sourceDecl) (reason string, compareFile bool) {
+	switch {
+	case img.Status == glance.StatusQueued && img.HashValue == "":
+		// A record without data (created without source): its data can only come with a new image.
+		return "the image has no data yet (status queued) and source now declares some", false
+	case src.URL != "":
+		return urlReplaceReason(img, src), false
+	}
+	return "", src.File != ""
+}
+
+// urlReplaceReason: a changed URL replaces (its data is unknown without a download); so does a
+// changed checksum the image's digests do not confirm.
+func urlReplaceReason(img imageFacts, src sourceDecl) string {
+	if img.Source != nil && img.Source.URL != src.URL {
+		return "source.url changed; the provider cannot tell whether the new URL serves the same data without downloading it"
+	}
+	if !sourceChecksumChanged(img.Source, src.Checksum) {
+		return ""
+	}
+	algo, digest, _ := glance.ParseChecksum(src.Checksum)
+	if known, matches := imageHasChecksum(img, algo, digest); known && matches {
+		return ""
+	}
+	return fmt.Sprintf("source.checksum changed to %q, which is not the checksum of the image's data", src.Checksum)
+}
+
+// missingSourceFileIsWarning: a file that disappeared after its data was uploaded changes
+// nothing (a warning); a new path that does not exist is an error.
+func missingSourceFileIsWarning(prior *sourceDecl, file string) bool {
+	return prior != nil && prior.File == file
+}
+
+// fileHashAlgorithms decides which digests of the source file the plan must compute: the
+// image's os_hash_algo unless cached (the digest of a fingerprint that still matches, "" when
+// stale), and the algorithm of source.checksum when the file is read anyway or the checksum
+// changed. None when the cache and the image's own digests answer everything; a mismatch when
+// they show that the file does not have the declared checksum.
+func fileHashAlgorithms(img imageFacts, src sourceDecl, cached string) ([]string, *checksumMismatch) {
+	sumAlgo, sumDigest, _ := glance.ParseChecksum(src.Checksum)
+	fresh := cached == ""
+	needSum := sumDigest != "" && sumAlgo != img.HashAlgo && (fresh || sourceChecksumChanged(img.Source, src.Checksum))
+	if needSum && !fresh && cached == img.HashValue {
+		// The file is the image's data: the image's md5 answers for it.
+		if known, matches := imageHasChecksum(img, sumAlgo, sumDigest); known {
+			if !matches {
+				return nil, &checksumMismatch{Algorithm: sumAlgo, Actual: img.MD5, Want: sumDigest}
+			}
+			needSum = false
+		}
+	}
+	if !fresh && !needSum {
+		return nil, nil
+	}
+	if needSum {
+		return []string{img.HashAlgo, sumAlgo}, nil
+	}
+	return []string{img.HashAlgo}, nil
+}
+
+// fileReplaceReason compares the file's digests (its os_hash_algo digest, and the checksum's
+// algorithm when fileHashAlgorithms asked for it) with source.checksum and with the image.
+func fileReplaceReason(img imageFacts, src sourceDecl, digests map[string]string) (string, *checksumMismatch) {
+	sumAlgo, sumDigest, _ := glance.ParseChecksum(src.Checksum)
+	got := digests[img.HashAlgo]
+	if actual, hashed := digests[sumAlgo]; hashed && sumAlgo != img.HashAlgo && actual != sumDigest {
+		return "", &checksumMismatch{Algorithm: sumAlgo, Actual: actual, Want: sumDigest}
+	}
+	if sumDigest != "" && sumAlgo == img.HashAlgo && got != sumDigest {
+		return "", &checksumMismatch{Algorithm: sumAlgo, Actual: got, Want: sumDigest}
+	}
+	if got != img.HashValue {
+		return fmt.Sprintf("the content of %s changed: its %s is %s, the image's os_hash_value is %s",
+			src.File, img.HashAlgo, abbrev(got), abbrev(img.HashValue)), nil
+	}
+	return "", nil
+}
+
+// planProblem is a diagnostic of a decision: Attribute is a dotted path ("source.url"), Key a
+// map key below it.
+type planProblem struct {
+	Attribute, Key  string
+	Summary, Detail string
+	Warning         bool
+}
+
+// path returns the attribute path of the problem.
+func (p planProblem) path() path.Path {
+	parts := strings.Split(p.Attribute, ".")
+	at := path.Root(parts[0])
+	for _, name := range parts[1:] {
+		at = at.AtName(name)
+	}
+	if p.Key != "" {
+		at = at.AtMapKey(p.Key)
+	}
+	return at
+}
+
+// sourceConfig is source as configured. The Set fields count unknown values as set; the
+// pointers are nil when a value is null or unknown.
+type sourceConfig struct {
+	FileSet, URLSet bool
+	File, URL       *string
+	Checksum        *string
+	HeadersKnown    bool // headers set to a known value
+	FileIsDir       bool // File names a directory (the caller stats it)
+}
+
+// imageConfigValues is what ValidateConfig checks.
+type imageConfigValues struct {
+	PropertyKeys []string
+	StoreSet     bool
+	Source       *sourceConfig
+}
+
+// imageConfigProblems checks a configuration: reserved property names, store without source,
+// and the source's file, url, headers and checksum.
+func imageConfigProblems(c imageConfigValues) []planProblem {
+	var problems []planProblem
+	for _, k := range reservedPropertyNames(c.PropertyKeys) {
+		problems = append(problems, planProblem{Attribute: "properties", Key: k, Summary: "Reserved Property Name",
+			Detail: fmt.Sprintf("%q is not a custom property: it is an image attribute Glance manages or reserves. "+
+				"Use the resource's own argument (such as name, visibility, hidden, min_disk_gb) or choose another key.", k)})
+	}
+	if c.Source == nil {
+		if c.StoreSet {
+			problems = append(problems, planProblem{Attribute: "store", Warning: true, Summary: "Store Without Source",
+				Detail: "store only chooses where the data of source is uploaded; without source it has no effect. " +
+					"To put an image's data in a store, use glance_image_import (its stores argument), or add source."})
+		}
+		return problems
+	}
+	return append(problems, sourceConfigProblems(*c.Source)...)
+}
+
+// reservedPropertyNames lists the keys that are image attributes or reserved by Glance, sorted.
+func reservedPropertyNames(keys []string) []string {
+	var reserved []string
+	for _, k := range keys {
+		if glance.IsBaseKey(k) || strings.HasPrefix(k, "os_glance") || k == "os_hidden" {
+			reserved = append(reserved, k)
+		}
+	}
+	slices.Sort(reserved)
+	return reserved
+}
+
+// sourceConfigProblems checks source: exactly one of file and url, an http(s) url, headers
+// only with url, a well-formed checksum, a file that is not a directory.
+func sourceConfigProblems(s sourceConfig) []planProblem {
+	var problems []planProblem
+	add := func(attribute, summary, detail string) {
+		problems = append(problems, planProblem{Attribute: attribute, Summary: summary, Detail: detail})
+	}
+	switch {
+	case s.FileSet && s.URLSet:
+		add("source", "Conflicting Image Sources", "source sets both file and url. Set exactly one: file for a local path, url for an HTTP(S) download.")
+	case !s.FileSet && !s.URLSet:
+		add("source", "Missing Image Source", "source sets neither file nor url. Set one of them, or remove source to create an image record without data.")
+	}
+	if s.URL != nil && !httpURL(*s.URL) {
+		add("source.url", "Invalid Source URL", fmt.Sprintf("source.url %q is not an absolute http:// or https:// URL.", glance.RedactURL(*s.URL)))
+	}
+	if s.HeadersKnown && !s.URLSet && s.FileSet {
+		add("source.headers", "Headers Without URL", "source.headers only apply to a url source; remove them.")
+	}
+	if s.Checksum != nil {
+		if _, _, err := glance.ParseChecksum(*s.Checksum); err != nil {
+			add("source.checksum", "Invalid Checksum", "source.checksum: "+err.Error()+".")
+		}
+	}
+	if s.File != nil && s.FileIsDir {
+		add("source.file", "Source Is a Directory", fmt.Sprintf("source.file %s is a directory. Point it at the image file itself.", *s.File))
+	}
+	return problems
+}
+
+// httpURL reports an absolute http:// or https:// URL with a host.
+func httpURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// knownString returns a pointer to the value, nil when it is null or unknown.
+func knownString(v types.String) *string {
+	if v.IsNull() || v.IsUnknown() {
+		return nil
+	}
+	s := v.ValueString()
+	return &s
+}
