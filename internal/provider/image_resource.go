@@ -80,6 +80,7 @@ func (r *ImageResource) Metadata(_ context.Context, req resource.MetadataRequest
 	resp.TypeName = req.ProviderTypeName + "_image"
 }
 
+//nolint:funlen // schema builder: one entry per attribute, each with its full description
 func (r *ImageResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	computedString := func(desc string, stable bool) schema.StringAttribute {
 		a := schema.StringAttribute{Computed: true, MarkdownDescription: desc}

@@ -25,10 +25,10 @@ var (
 	testSHA256   = strings.Repeat("2", 64)
 )
 
-// activeImage is an existing image with data from file f (and the given checksum).
-func activeImage(f, checksum string) imageFacts {
+// activeImage is an existing image with data from file "f" (and the given checksum).
+func activeImage(checksum string) imageFacts {
 	return imageFacts{ID: "i", Status: "active", HashAlgo: "sha512", HashValue: testSHA512, MD5: testMD5,
-		Source: &sourceDecl{File: f, Decompress: "none", Checksum: checksum}}
+		Source: &sourceDecl{File: "f", Decompress: "none", Checksum: checksum}}
 }
 
 func TestKeptInPlace_nothingChanged(t *testing.T) {
@@ -79,7 +79,7 @@ func TestCannotDeactivate_cases(t *testing.T) {
 		"new record, not deactivated": {creating: true},
 		"queued record":               {img: queued, deactivate: true, want: true},
 		"queued, already deactivated": {img: imageFacts{Status: "queued", Deactivated: true}, deactivate: true},
-		"active image":                {img: activeImage("f", ""), deactivate: true},
+		"active image":                {img: activeImage(""), deactivate: true},
 		"imported data":               {img: imageFacts{Status: "queued", HashValue: testSHA512}, deactivate: true},
 	}
 	for name, tc := range cases {
@@ -116,7 +116,7 @@ func TestSourceChecksumChanged_cases(t *testing.T) {
 }
 
 func TestImageHasChecksum_cases(t *testing.T) {
-	img := activeImage("f", "")
+	img := activeImage("")
 	cases := map[string]struct {
 		algo, digest           string
 		img                    imageFacts
@@ -177,7 +177,7 @@ func TestReplaceReason_urlChecksum(t *testing.T) {
 }
 
 func TestReplaceReason_fileIsCompared(t *testing.T) {
-	reason, compare := replaceReason(activeImage("f", ""), sourceDecl{File: "g"})
+	reason, compare := replaceReason(activeImage(""), sourceDecl{File: "g"})
 	if reason != "" || !compare {
 		t.Fatalf("reason %q compare %t: a file source is decided by its content", reason, compare)
 	}
@@ -201,16 +201,16 @@ func TestFileHashAlgorithms_cases(t *testing.T) {
 		want         []string
 		wantMismatch *checksumMismatch
 	}{
-		"touchedFile":                         {img: activeImage("f", ""), want: []string{"sha512"}},
-		"untouchedFile":                       {img: activeImage("f", ""), cached: testSHA512},
-		"untouched, changed content cached":   {img: activeImage("f", ""), cached: testOtherSHA},
-		"touched, checksum of another algo":   {img: activeImage("f", sum256), checksum: sum256, want: []string{"sha512", "sha256"}},
-		"untouched, same checksum":            {img: activeImage("f", sum256), checksum: sum256, cached: testSHA512},
-		"untouched, new sha256 checksum":      {img: activeImage("f", ""), checksum: sum256, cached: testSHA512, want: []string{"sha512", "sha256"}},
-		"untouched, new md5 the image has":    {img: activeImage("f", ""), checksum: "md5:" + testMD5, cached: testSHA512},
-		"untouched, new md5 the image lacks":  {img: activeImage("f", ""), checksum: "md5:" + strings.Repeat("e", 32), cached: testSHA512, wantMismatch: &checksumMismatch{Algorithm: "md5", Actual: testMD5, Want: strings.Repeat("e", 32)}},
-		"changed content, new md5":            {img: activeImage("f", ""), checksum: "md5:" + testMD5, cached: testOtherSHA, want: []string{"sha512", "md5"}},
-		"touched, checksum of the image algo": {img: activeImage("f", ""), checksum: "sha512:" + testSHA512, want: []string{"sha512"}},
+		"touchedFile":                         {img: activeImage(""), want: []string{"sha512"}},
+		"untouchedFile":                       {img: activeImage(""), cached: testSHA512},
+		"untouched, changed content cached":   {img: activeImage(""), cached: testOtherSHA},
+		"touched, checksum of another algo":   {img: activeImage(sum256), checksum: sum256, want: []string{"sha512", "sha256"}},
+		"untouched, same checksum":            {img: activeImage(sum256), checksum: sum256, cached: testSHA512},
+		"untouched, new sha256 checksum":      {img: activeImage(""), checksum: sum256, cached: testSHA512, want: []string{"sha512", "sha256"}},
+		"untouched, new md5 the image has":    {img: activeImage(""), checksum: "md5:" + testMD5, cached: testSHA512},
+		"untouched, new md5 the image lacks":  {img: activeImage(""), checksum: "md5:" + strings.Repeat("e", 32), cached: testSHA512, wantMismatch: &checksumMismatch{Algorithm: "md5", Actual: testMD5, Want: strings.Repeat("e", 32)}},
+		"changed content, new md5":            {img: activeImage(""), checksum: "md5:" + testMD5, cached: testOtherSHA, want: []string{"sha512", "md5"}},
+		"touched, checksum of the image algo": {img: activeImage(""), checksum: "sha512:" + testSHA512, want: []string{"sha512"}},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -226,7 +226,7 @@ func TestFileHashAlgorithms_cases(t *testing.T) {
 }
 
 func TestFileReplaceReason_cases(t *testing.T) {
-	img := activeImage("f", "")
+	img := activeImage("")
 	cases := map[string]struct {
 		checksum     string
 		digests      map[string]string
