@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -276,7 +277,6 @@ func TestImageImportResource_modifyPlanChecksTheCloud(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { imageImportInfoCache.Delete(c) }) // the cache lives for the provider process
 		return c
 	}
 	client := newClient("/glance", nil)
@@ -406,7 +406,7 @@ func (c imageImportTestCatalog) imageEndpoints() ([]catalogImageEndpoint, bool) 
 	return c, true
 }
 
-func TestImageImportPrecondition(t *testing.T) {
+func TestImageStateDiag(t *testing.T) {
 	for name, tc := range map[string]struct {
 		method, status string
 		summary        string
@@ -420,21 +420,26 @@ func TestImageImportPrecondition(t *testing.T) {
 		"copy-image of active":         {glance.MethodCopyImage, glance.StatusActive, ""},
 		"copy-image of queued":         {glance.MethodCopyImage, glance.StatusQueued, "Image Not Active"},
 	} {
-		d := imageImportPrecondition(tc.method, &glance.Image{ID: "i", Status: tc.status})
+		err := glance.CheckImportPrecondition(tc.method, &glance.Image{ID: "i", Status: tc.status})
+		var se *glance.ImageStateError
 		switch {
-		case tc.summary == "" && d != nil:
-			t.Errorf("%s: unexpected %s: %s", name, d.Summary(), d.Detail())
-		case tc.summary != "" && (d == nil || d.Summary() != tc.summary || diagPath(d) != "image_id"):
-			t.Errorf("%s: got %v, want %q on image_id", name, d, tc.summary)
+		case tc.summary == "" && err != nil:
+			t.Errorf("%s: unexpected %v", name, err)
+		case tc.summary != "" && !errors.As(err, &se):
+			t.Errorf("%s: got %v, want an *ImageStateError", name, err)
+		case tc.summary != "":
+			if d := imageStateDiag(se); d.Summary() != tc.summary || diagPath(d) != "image_id" {
+				t.Errorf("%s: got %v, want %q on image_id", name, d, tc.summary)
+			}
 		}
 	}
-	d := imageImportPrecondition(glance.MethodWebDownload, &glance.Image{ID: "i", Status: glance.StatusActive})
+	d := imageStateDiag(&glance.ImageStateError{ImageID: "i", Method: glance.MethodWebDownload, Status: glance.StatusActive, Problem: glance.ImageHasData})
 	if !strings.Contains(d.Detail(), "-replace=glance_image.NAME") || !strings.Contains(d.Detail(), "terraform import glance_image_import.NAME i") {
 		t.Errorf("the detail must say how to replace or adopt: %s", d.Detail())
 	}
 }
 
-func TestImageImportVerify(t *testing.T) {
+func TestAddChecksumError(t *testing.T) {
 	sha512 := strings.Repeat("ab", 64)
 	md5 := strings.Repeat("cd", 16)
 	sha256 := strings.Repeat("ef", 32)
@@ -453,55 +458,56 @@ func TestImageImportVerify(t *testing.T) {
 		"staged sha256 differs":        {expected: "sha256:" + sha256, staged: glance.Digests{"sha256": strings.Repeat("11", 32)}},
 	} {
 		var diags diag.Diagnostics
-		ok := imageImportVerify(&diags, tc.expected, img, tc.staged, true)
-		if ok != tc.ok || (len(diags.Warnings()) > 0) != tc.warning {
-			t.Errorf("%s: ok = %v, diags = %v", name, ok, diags)
+		unverified, err := glance.CompareChecksum(tc.expected, img, tc.staged)
+		addChecksumUnverified(&diags, unverified)
+		if err != nil {
+			addChecksumError(&diags, err, true)
 		}
-		if !ok && (!diags.HasError() || diags.Errors()[0].Summary() != "Checksum Mismatch") {
+		if (err == nil) != tc.ok || (len(diags.Warnings()) > 0) != tc.warning {
+			t.Errorf("%s: err = %v, diags = %v", name, err, diags)
+		}
+		if err != nil && (!diags.HasError() || diags.Errors()[0].Summary() != "Checksum Mismatch" ||
+			!strings.Contains(diags.Errors()[0].Detail(), "The data imported into image i does not match checksum")) {
 			t.Errorf("%s: want a Checksum Mismatch error, got %v", name, diags)
 		}
 	}
+}
+
+func TestAddWrongDataError(t *testing.T) {
 	var diags diag.Diagnostics
-	if imageImportVerifyStaged(&diags, "i", img, glance.Digests{"sha512": strings.Repeat("00", 64)}) || !diags.HasError() {
-		t.Error("Glance's digest differs from the staged bytes: want an error")
+	addWrongDataError(&diags, &glance.WrongDataError{ImageID: "i", Err: &glance.DigestMismatchError{Algorithm: "sha512", Glance: "aa", Local: "bb"}})
+	if !diags.HasError() || diags.Errors()[0].Summary() != "Imported Data Differs From the Staged File" ||
+		len(diags.Warnings()) != 1 || diags.Warnings()[0].Summary() != "Image Deactivated" {
+		t.Errorf("staged mismatch: %v", diags)
 	}
 	diags = nil
-	if !imageImportVerifyStaged(&diags, "i", img, glance.Digests{"sha512": sha512}) || diags.HasError() || len(diags.Warnings()) != 0 {
-		t.Errorf("matching staged digest: %v", diags)
+	addWrongDataError(&diags, &glance.WrongDataError{ImageID: "i", Err: &glance.ExpectedDigestError{Algorithm: "md5", Expected: "aa", Actual: "bb"},
+		DeactivateErr: errors.New("403")})
+	if !imageImportHasError(diags, "checksum", "Checksum Mismatch") || len(diags.Warnings()) != 1 || diags.Warnings()[0].Summary() != "Image With Wrong Data Left Active" {
+		t.Errorf("file mismatch: %v", diags)
 	}
 }
 
-func TestImageImportWarnFailed(t *testing.T) {
+func TestAddFailedStoresWarning(t *testing.T) {
 	img := &glance.Image{ID: "i", Stores: []string{"fast"}, FailedImport: []string{"slow", "old"}}
-	for name, tc := range map[string]struct {
-		req  glance.ImportRequest
-		want string // "" = no warning
-	}{
-		"named stores":              {glance.ImportRequest{Method: glance.ImportMethod{Name: "web-download"}, Stores: []string{"fast", "slow"}}, "failed in slow"},
-		"all stores":                {glance.ImportRequest{Method: glance.ImportMethod{Name: "web-download"}, AllStores: true}, "failed in slow, old"},
-		"default store: stale only": {glance.ImportRequest{Method: glance.ImportMethod{Name: "web-download"}}, ""},
-		"other stores: stale only":  {glance.ImportRequest{Method: glance.ImportMethod{Name: "copy-image"}, Stores: []string{"fast"}}, ""},
-	} {
-		var diags diag.Diagnostics
-		imageImportWarnFailed(&diags, "i", img, tc.req)
-		switch {
-		case tc.want == "" && len(diags) != 0:
-			t.Errorf("%s: unexpected %v", name, diags)
-		case tc.want != "" && (len(diags.Warnings()) != 1 || !strings.Contains(diags.Warnings()[0].Detail(), tc.want)):
-			t.Errorf("%s: want a warning with %q, got %v", name, tc.want, diags)
-		}
+	req := glance.ImportRequest{Method: glance.ImportMethod{Name: "web-download"}}
+	var diags diag.Diagnostics
+	addFailedStoresWarning(&diags, "i", img, req, nil)
+	if len(diags) != 0 {
+		t.Errorf("no failed stores: unexpected %v", diags)
+	}
+	addFailedStoresWarning(&diags, "i", img, req, []string{"slow"})
+	if len(diags.Warnings()) != 1 || !strings.Contains(diags.Warnings()[0].Detail(), "succeeded in fast but failed in slow") {
+		t.Errorf("want a warning naming slow, got %v", diags)
 	}
 }
 
-func TestImageImportSetHelpers(t *testing.T) {
-	if got := imageImportMinus([]string{"a", "b", "c"}, []string{"b"}); strings.Join(got, ",") != "a,c" {
-		t.Errorf("minus = %v", got)
+func TestWithout(t *testing.T) {
+	if got := without([]string{"a", "b", "c"}, []string{"b"}); strings.Join(got, ",") != "a,c" {
+		t.Errorf("without = %v", got)
 	}
-	if got := imageImportIntersect([]string{"a", "b", "c"}, []string{"c", "a"}); strings.Join(got, ",") != "a,c" {
-		t.Errorf("intersect = %v", got)
-	}
-	if got := imageImportUnion([]string{"a"}, []string{"b", "a"}); strings.Join(got, ",") != "a,b" {
-		t.Errorf("union = %v", got)
+	if got := storesWithData([]string{"a", "b", "c"}, &glance.Image{Stores: []string{"c"}, FailedImport: []string{"a"}}); strings.Join(got, ",") != "a,c" {
+		t.Errorf("storesWithData = %v", got)
 	}
 	set := stringSet([]string{"slow", "fast"})
 	if got := setElements(set); strings.Join(got, ",") != "fast,slow" {
