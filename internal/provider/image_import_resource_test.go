@@ -535,14 +535,6 @@ resource "glance_image" %[1]q {
 `, name, acctest.RandomName("import-"+name), extra)
 }
 
-// testAccImageImportKeepID stores the id of glance_image.test, for later steps.
-func testAccImageImportKeepID(id *string) resource.TestCheckFunc {
-	return func(s *terraform.State) error {
-		*id = s.RootModule().Resources["glance_image.test"].Primary.ID
-		return nil
-	}
-}
-
 // testAccImageImportWebFile publishes testAccImageImportMiB random bytes on the test web server and returns
 // the URL and the content's sha512 and md5.
 func testAccImageImportWebFile(t *testing.T) (string, string, string) {
@@ -561,7 +553,7 @@ func testAccImageImportDestroyed(t *testing.T) func(*terraform.State) error {
 	return func(s *terraform.State) error {
 		c := acctest.Client(t, acctest.Admin)
 		for _, rs := range s.RootModule().Resources {
-			if rs.Type != "glance_image" && rs.Type != "glance_image_import" {
+			if rs.Primary == nil || rs.Type != "glance_image" && rs.Type != "glance_image_import" {
 				continue
 			}
 			img, err := c.GetImage(context.Background(), rs.Primary.ID)
@@ -793,9 +785,7 @@ resource "glance_image_import" "test" {
 				ResourceName:       "glance_image_import.test",
 				ImportState:        true,
 				ImportStatePersist: true,
-				ImportStateIdFunc: func(s *terraform.State) (string, error) {
-					return s.RootModule().Resources["glance_image.test"].Primary.ID, nil
-				},
+				ImportStateIdFunc:  acctest.ImportID("glance_image.test"),
 			},
 			{
 				// ...and let the next apply adopt the configuration: an in-place update
@@ -1088,7 +1078,7 @@ resource "glance_image_import" "copy" {
 		CheckDestroy:             testAccImageImportDestroyed(t),
 		Steps: []resource.TestStep{{
 			Config: config,
-			Check:  testAccImageImportKeepID(&imageID),
+			Check:  acctest.KeepID("glance_image.test", &imageID),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("glance_image_import.data", tfjsonpath.New("image_stores"), testAccImageImportStoreSet("fast")),
 				statecheck.ExpectKnownValue("glance_image_import.copy", tfjsonpath.New("image_stores"), testAccImageImportStoreSet("fast", "slow")),
@@ -1427,7 +1417,11 @@ func TestAccImageImport_singleStoreCloud(t *testing.T) {
 	client := acctest.ClientAt(t, acctest.Admin, plain)
 	hasData := func(address, sum string) resource.TestCheckFunc {
 		return func(s *terraform.State) error {
-			img, err := client.GetImage(context.Background(), s.RootModule().Resources[address].Primary.Attributes["image_id"])
+			id, err := acctest.Attr(s, address, "image_id")
+			if err != nil {
+				return err
+			}
+			img, err := client.GetImage(context.Background(), id)
 			if err != nil {
 				return err
 			}
@@ -1442,7 +1436,7 @@ func TestAccImageImport_singleStoreCloud(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy: func(s *terraform.State) error {
 			for _, rs := range s.RootModule().Resources {
-				if rs.Type != "glance_image" {
+				if rs.Primary == nil || rs.Type != "glance_image" {
 					continue
 				}
 				_, err := client.GetImage(context.Background(), rs.Primary.ID)
@@ -1568,7 +1562,7 @@ resource "glance_image" "test" {
 		CheckDestroy:             testAccImageImportDestroyed(t),
 		Steps: []resource.TestStep{{
 			Config: record,
-			Check:  testAccImageImportKeepID(&imageID),
+			Check:  acctest.KeepID("glance_image.test", &imageID),
 		}, {
 			PreConfig: func() {
 				err := acctest.Client(t, acctest.Admin).ImportImage(context.Background(), imageID, glance.ImportRequest{
