@@ -198,3 +198,23 @@ func TestCatalogProblem_cases(t *testing.T) {
 		})
 	}
 }
+
+func TestTestAccImport_render(t *testing.T) {
+	got := testAccImport{name: "copy", imageID: "glance_image_import.data.image_id", method: "copy-image", stores: `["slow"]`, checksum: "md5:00"}.String()
+	want := `
+resource "glance_image_import" "copy" {
+  image_id = glance_image_import.data.image_id
+  method   = "copy-image"
+  stores = ["slow"]
+  checksum = "md5:00"
+}
+`
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	got = (testAccImport{method: "web-download", uri: "http://h/x", all: true}).String()
+	if !strings.Contains(got, "image_id = glance_image.test.id\n") ||
+		!strings.Contains(got, "all_stores = true\n") || !strings.Contains(got, `uri = "http://h/x"`) {
+		t.Errorf("defaults: %s", got)
+	}
+}

@@ -535,6 +535,56 @@ resource "glance_image" %[1]q {
 `, name, acctest.RandomName("import-"+name), extra)
 }
 
+// testAccImport is a glance_image_import block of a test configuration; empty fields are left
+// out. It replaces the HCL blocks the tests would otherwise repeat.
+type testAccImport struct {
+	name     string // default "test"
+	imageID  string // HCL expression; default glance_image.<name>.id
+	method   string
+	file     string
+	uri      string
+	source   string // glance_image_id, an HCL expression
+	region   string
+	stores   string // HCL list such as ["fast", "slow"]
+	all      bool
+	checksum string
+	extra    string // more HCL lines
+}
+
+func (c testAccImport) String() string {
+	if c.name == "" {
+		c.name = "test"
+	}
+	if c.imageID == "" {
+		c.imageID = "glance_image." + c.name + ".id"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nresource \"glance_image_import\" %q {\n  image_id = %s\n  method   = %q\n", c.name, c.imageID, c.method)
+	line := func(key, value string) {
+		if value != "" {
+			fmt.Fprintf(&b, "  %s = %s\n", key, value)
+		}
+	}
+	quoted := func(v string) string {
+		if v == "" {
+			return ""
+		}
+		return fmt.Sprintf("%q", v)
+	}
+	line("file", quoted(c.file))
+	line("uri", quoted(c.uri))
+	line("glance_image_id", c.source)
+	line("glance_region", quoted(c.region))
+	line("stores", c.stores)
+	if c.all {
+		line("all_stores", "true")
+	}
+	line("checksum", quoted(c.checksum))
+	b.WriteString(c.extra)
+	b.WriteString("}\n")
+	return b.String()
+}
+
 // testAccImageImportWebFile publishes testAccImageImportMiB random bytes on the test web server and returns
 // the URL and the content's sha512 and md5.
 func testAccImageImportWebFile(t *testing.T) (string, string, string) {
@@ -634,15 +684,7 @@ func TestAccImageImport_glanceDirect(t *testing.T) {
 	sum256 := sha256.Sum256(content)
 	record := testAccImageImportRecord("test", "")
 	config := func(checksum string) string {
-		return record + fmt.Sprintf(`
-resource "glance_image_import" "test" {
-  image_id = glance_image.test.id
-  method   = "glance-direct"
-  file     = %q
-  stores   = ["fast", "slow"]
-  checksum = %q
-}
-`, file, checksum)
+		return record + testAccImport{method: "glance-direct", file: file, stores: `["fast", "slow"]`, checksum: checksum}.String()
 	}
 	sameID := statecheck.CompareValue(compare.ValuesSame())
 	resource.ParallelTest(t, resource.TestCase{
@@ -710,14 +752,7 @@ func TestAccImageImport_glanceDirectChecksumMismatch(t *testing.T) {
 	file, sum512 := acctest.WriteRandomFile(t, "", testAccImageImportMiB)
 	record := testAccImageImportRecord("test", "")
 	config := func(checksum string) string {
-		return record + fmt.Sprintf(`
-resource "glance_image_import" "test" {
-  image_id = glance_image.test.id
-  method   = "glance-direct"
-  file     = %q
-  checksum = %q
-}
-`, file, checksum)
+		return record + testAccImport{method: "glance-direct", file: file, checksum: checksum}.String()
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
@@ -744,15 +779,7 @@ func TestAccImageImport_webDownload(t *testing.T) {
 	testAccImageImportPreCheck(t)
 	uri, sum512, sumMD5 := testAccImageImportWebFile(t)
 	record := testAccImageImportRecord("test", "")
-	config := record + fmt.Sprintf(`
-resource "glance_image_import" "test" {
-  image_id = glance_image.test.id
-  method   = "web-download"
-  uri      = %q
-  stores   = ["slow"]
-  checksum = "md5:%s"
-}
-`, uri, sumMD5)
+	config := record + testAccImport{method: "web-download", uri: uri, stores: `["slow"]`, checksum: "md5:" + sumMD5}.String()
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -813,15 +840,7 @@ func TestAccImageImport_allStores(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             testAccImageImportDestroyed(t),
 		Steps: []resource.TestStep{{
-			Config: testAccImageImportRecord("test", "") + fmt.Sprintf(`
-resource "glance_image_import" "test" {
-  image_id   = glance_image.test.id
-  method     = "web-download"
-  uri        = %q
-  all_stores = true
-  checksum   = "sha512:%s"
-}
-`, uri, sum512),
+			Config: testAccImageImportRecord("test", "") + testAccImport{method: "web-download", uri: uri, all: true, checksum: "sha512:" + sum512}.String(),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("glance_image_import.test", tfjsonpath.New("image_stores"), testAccImageImportStoreSet("fast", "slow")),
 				statecheck.ExpectKnownValue("glance_image_import.test", tfjsonpath.New("stores"), knownvalue.Null()),
@@ -840,14 +859,7 @@ func TestAccImageImport_failedImportRecovers(t *testing.T) {
 	missing := strings.TrimRight(acctest.Env(t, "GLANCE_ACC_WEB_URL"), "/") + "/" + acctest.RandomName("missing") + ".raw"
 	record := testAccImageImportRecord("test", "")
 	config := func(uri string) string {
-		return record + fmt.Sprintf(`
-resource "glance_image_import" "test" {
-  image_id = glance_image.test.id
-  method   = "web-download"
-  uri      = %q
-  stores   = ["fast", "slow"]
-}
-`, uri)
+		return record + testAccImport{method: "web-download", uri: uri, stores: `["fast", "slow"]`}.String()
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
@@ -902,15 +914,8 @@ func TestAccImageImport_partialFailure(t *testing.T) {
 
 	record := testAccImageImportRecord("test", fmt.Sprintf("  id = %q\n", id))
 	config := func(mustSucceed bool) string {
-		return record + fmt.Sprintf(`
-resource "glance_image_import" "test" {
-  image_id                = glance_image.test.id
-  method                  = "web-download"
-  uri                     = %q
-  stores                  = ["fast", "slow"]
-  all_stores_must_succeed = %t
-}
-`, uri, mustSucceed)
+		return record + testAccImport{method: "web-download", uri: uri, stores: `["fast", "slow"]`,
+			extra: fmt.Sprintf("  all_stores_must_succeed = %t\n", mustSucceed)}.String()
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
@@ -959,22 +964,9 @@ func testAccImageImportUUID(t *testing.T) string {
 func TestAccImageImport_copyImage(t *testing.T) {
 	testAccImageImportPreCheck(t)
 	uri, sum512, _ := testAccImageImportWebFile(t)
-	base := testAccImageImportRecord("test", "") + fmt.Sprintf(`
-resource "glance_image_import" "data" {
-  image_id = glance_image.test.id
-  method   = "web-download"
-  uri      = %q
-  stores   = ["fast"]
-}
-`, uri)
+	base := testAccImageImportRecord("test", "") + testAccImport{name: "data", imageID: "glance_image.test.id", method: "web-download", uri: uri, stores: `["fast"]`}.String()
 	withCopy := func(stores string) string {
-		return base + fmt.Sprintf(`
-resource "glance_image_import" "copy" {
-  image_id = glance_image_import.data.image_id
-  method   = "copy-image"
-  stores   = %s
-}
-`, stores)
+		return base + testAccImport{name: "copy", imageID: "glance_image_import.data.image_id", method: "copy-image", stores: stores}.String()
 	}
 	update := resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 		plancheck.ExpectResourceAction("glance_image_import.copy", plancheck.ResourceActionUpdate),
@@ -1058,19 +1050,9 @@ resource "glance_image_import" "copy" {
 func TestAccImageImport_copyImageAllStores(t *testing.T) {
 	testAccImageImportPreCheck(t)
 	uri, _, _ := testAccImageImportWebFile(t)
-	config := testAccImageImportRecord("test", "") + fmt.Sprintf(`
-resource "glance_image_import" "data" {
-  image_id = glance_image.test.id
-  method   = "web-download"
-  uri      = %q
-}
-
-resource "glance_image_import" "copy" {
-  image_id   = glance_image_import.data.image_id
-  method     = "copy-image"
-  all_stores = true
-}
-`, uri)
+	config := testAccImageImportRecord("test", "") +
+		testAccImport{name: "data", imageID: "glance_image.test.id", method: "web-download", uri: uri}.String() +
+		testAccImport{name: "copy", imageID: "glance_image_import.data.image_id", method: "copy-image", all: true}.String()
 	var imageID string
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
@@ -1109,22 +1091,10 @@ resource "glance_image_import" "copy" {
 func TestAccImageImport_glanceDownload(t *testing.T) {
 	testAccImageImportPreCheck(t)
 	uri, sum512, _ := testAccImageImportWebFile(t)
-	config := testAccImageImportRecord("source", "") + testAccImageImportRecord("target", "") + fmt.Sprintf(`
-resource "glance_image_import" "source" {
-  image_id = glance_image.source.id
-  method   = "web-download"
-  uri      = %q
-}
-
-resource "glance_image_import" "target" {
-  image_id        = glance_image.target.id
-  method          = "glance-download"
-  glance_image_id = glance_image_import.source.image_id
-  glance_region   = "RegionTwo"
-  stores          = ["slow"]
-  checksum        = "sha512:%s"
-}
-`, uri, sum512)
+	config := testAccImageImportRecord("source", "") + testAccImageImportRecord("target", "") +
+		testAccImport{name: "source", method: "web-download", uri: uri}.String() +
+		testAccImport{name: "target", method: "glance-download", source: "glance_image_import.source.image_id", region: "RegionTwo",
+			stores: `["slow"]`, checksum: "sha512:" + sum512}.String()
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -1190,13 +1160,7 @@ func TestAccImageImport_disappears(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             testAccImageImportDestroyed(t),
 		Steps: []resource.TestStep{{
-			Config: testAccImageImportRecord("test", "") + fmt.Sprintf(`
-resource "glance_image_import" "test" {
-  image_id = glance_image.test.id
-  method   = "web-download"
-  uri      = %q
-}
-`, uri),
+			Config: testAccImageImportRecord("test", "") + testAccImport{method: "web-download", uri: uri}.String(),
 			ConfigStateChecks: []statecheck.StateCheck{
 				testAccImageImportGlance(t, "glance_image_import.test", func(img *glance.Image) error {
 					return acctest.Client(t, acctest.Admin).DeleteImage(context.Background(), img.ID)
@@ -1223,13 +1187,8 @@ func TestAccImageImport_lostAnswer(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             testAccImageImportDestroyed(t),
 		Steps: []resource.TestStep{{
-			Config: acctest.Admin.ProviderBlock(t, "", fmt.Sprintf("endpoint = %q", proxy.URL())) + testAccImageImportRecord("test", "") + fmt.Sprintf(`
-resource "glance_image_import" "test" {
-  image_id = glance_image.test.id
-  method   = "web-download"
-  uri      = %q
-}
-`, uri),
+			Config: acctest.Admin.ProviderBlock(t, "", fmt.Sprintf("endpoint = %q", proxy.URL())) + testAccImageImportRecord("test", "") +
+				testAccImport{method: "web-download", uri: uri}.String(),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("glance_image_import.test", tfjsonpath.New("os_hash_value"), knownvalue.StringExact(sum512)),
 				testAccImageImportGlance(t, "glance_image_import.test", func(*glance.Image) error {
@@ -1250,13 +1209,8 @@ func TestAccImageImport_import503(t *testing.T) {
 	uri, _, _ := testAccImageImportWebFile(t)
 	proxy := acctest.NewFaultProxy(t, acctest.Env(t, "GLANCE_ACC_PUBLIC_ENDPOINT"))
 	proxy.FailWith(acctest.KindImport, http.StatusServiceUnavailable, 1)
-	config := acctest.Admin.ProviderBlock(t, "", fmt.Sprintf("endpoint = %q", proxy.URL())) + testAccImageImportRecord("test", "") + fmt.Sprintf(`
-resource "glance_image_import" "test" {
-  image_id = glance_image.test.id
-  method   = "web-download"
-  uri      = %q
-}
-`, uri)
+	config := acctest.Admin.ProviderBlock(t, "", fmt.Sprintf("endpoint = %q", proxy.URL())) + testAccImageImportRecord("test", "") +
+		testAccImport{method: "web-download", uri: uri}.String()
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -1451,19 +1405,8 @@ func TestAccImageImport_singleStoreCloud(t *testing.T) {
 		},
 		Steps: []resource.TestStep{{
 			Config: acctest.Admin.ProviderBlock(t, "", fmt.Sprintf("endpoint = %q", plain)) +
-				testAccImageImportRecord("direct", "") + testAccImageImportRecord("web", "") + fmt.Sprintf(`
-resource "glance_image_import" "direct" {
-  image_id = glance_image.direct.id
-  method   = "glance-direct"
-  file     = %q
-}
-
-resource "glance_image_import" "web" {
-  image_id = glance_image.web.id
-  method   = "web-download"
-  uri      = %q
-}
-`, file, uri),
+				testAccImageImportRecord("direct", "") + testAccImageImportRecord("web", "") +
+				testAccImport{name: "direct", method: "glance-direct", file: file}.String() + testAccImport{name: "web", method: "web-download", uri: uri}.String(),
 			Check: resource.ComposeTestCheckFunc(hasData("glance_image_import.direct", fileSum), hasData("glance_image_import.web", uriSum)),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("glance_image_import.direct", tfjsonpath.New("status"), knownvalue.StringExact("active")),
@@ -1517,14 +1460,7 @@ resource "glance_image" "test" {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             testAccImageImportDestroyed(t),
 		Steps: []resource.TestStep{{
-			Config: record + fmt.Sprintf(`
-resource "glance_image_import" "test" {
-  image_id = glance_image.test.id
-  method   = "web-download"
-  uri      = %q
-  checksum = "md5:%s"
-}
-`, uri, strings.Repeat("0", 32)),
+			Config:      record + testAccImport{method: "web-download", uri: uri, checksum: "md5:" + strings.Repeat("0", 32)}.String(),
 			ExpectError: testAccImageImportErr("Checksum Mismatch", "does not match checksum"),
 		}, {
 			// The failed import is not in state; the image is, deactivated, which the plan of
@@ -1572,14 +1508,7 @@ resource "glance_image" "test" {
 					t.Fatal(err)
 				}
 			},
-			Config: record + fmt.Sprintf(`
-resource "glance_image_import" "test" {
-  image_id = glance_image.test.id
-  method   = "web-download"
-  uri      = %q
-  checksum = "sha512:%s"
-}
-`, uri, sum512),
+			Config: record + testAccImport{method: "web-download", uri: uri, checksum: "sha512:" + sum512}.String(),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("glance_image_import.test", tfjsonpath.New("status"), knownvalue.StringExact("active")),
 				statecheck.ExpectKnownValue("glance_image_import.test", tfjsonpath.New("os_hash_value"), knownvalue.StringExact(sum512)),
@@ -1595,14 +1524,8 @@ func TestAccImageImport_imageChangesInTheSameApply(t *testing.T) {
 	testAccImageImportPreCheck(t)
 	uri, sum512, md5sum := testAccImageImportWebFile(t)
 	config := func(deactivated bool, checksum string) string {
-		return testAccImageImportRecord("test", fmt.Sprintf("  deactivated = %t\n", deactivated)) + fmt.Sprintf(`
-resource "glance_image_import" "test" {
-  image_id = glance_image.test.id
-  method   = "web-download"
-  uri      = %q
-  checksum = %q
-}
-`, uri, checksum)
+		return testAccImageImportRecord("test", fmt.Sprintf("  deactivated = %t\n", deactivated)) +
+			testAccImport{method: "web-download", uri: uri, checksum: checksum}.String()
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
