@@ -77,6 +77,8 @@ type Client struct {
 	userAgent  string
 	// hashAlgo is the os_hash_algo learned from images read (a string).
 	hashAlgo atomic.Value
+	// info memoises the cloud's import methods and stores (CachedImportMethods, CachedStores).
+	info cloudInfo
 }
 
 // New returns a client for the Glance endpoint at baseURL, for example

@@ -224,27 +224,22 @@ type ImportWait struct {
 	PriorTasks map[string]bool
 }
 
-// WaitForImport waits until the import running on image id has finished and returns the
-// image. It fails with an *ImportError when Glance reports a failure: a killed image, a failed
-// import task, or (when mustSucceed) any failed target store. With mustSucceed false an
-// import that reached at least one store succeeds; the others are in the image's FailedImport.
-// The wait ends with the context (its deadline is the timeout).
-func (c *Client) WaitForImport(ctx context.Context, id string, wantStores []string, allStores bool, mustSucceed bool) (*Image, error) {
-	return c.AwaitImport(ctx, id, ImportWait{Stores: wantStores, AllStores: allStores, MustSucceed: mustSucceed})
-}
-
 // importTaskEvery bounds how often the tasks list is read while the image still looks busy:
 // it is the only place some failures show (an image can stay "importing" forever after its
 // conversion task failed). A variable so that tests can shorten it.
 var importTaskEvery = 2500 * time.Millisecond
 
-// AwaitImport is WaitForImport with all options.
+// WaitForImport waits until the import running on image id has finished and returns the
+// image. It fails with an *ImportError when Glance reports a failure: a killed image, a failed
+// import task, or (when w.MustSucceed) any failed target store. Without MustSucceed an import
+// that reached at least one store succeeds; the others are in the image's FailedImport. The
+// wait ends with the context (its deadline is the timeout).
 //
 // It polls the image (status, stores, os_glance_importing_to_stores, os_glance_failed_import)
 // with a short, growing interval and reads the import task when the image looks finished or
 // failed, and every few seconds otherwise. A terminal task is authoritative; without a visible
 // task (the caller may not read tasks) the image alone decides.
-func (c *Client) AwaitImport(ctx context.Context, id string, w ImportWait) (*Image, error) {
+func (c *Client) WaitForImport(ctx context.Context, id string, w ImportWait) (*Image, error) {
 	var (
 		task       *Task
 		tasksOff   bool
@@ -342,10 +337,9 @@ func (c *Client) RunImport(ctx context.Context, id string, req ImportRequest) (*
 		}
 		c.log.Warn(ctx, "The import request failed but Glance started the import; waiting for it", map[string]any{"image_id": id, "error": err.Error()})
 	}
-	return c.AwaitImport(ctx, id, w)
+	return c.WaitForImport(ctx, id, w)
 }
 
-// newestImportTask returns the newest import task (tasks are newest first) that is not in prior.
 // ResumableImport returns the newest import task of image id when it asked for the same import
 // as req (method, source and target stores) and has not failed: an import a previous,
 // interrupted run started, which Glance carried on with. It returns nil when there is none or
@@ -376,6 +370,7 @@ func sameStrings(a, b []string) bool {
 	return slices.Equal(a, b)
 }
 
+// newestImportTask returns the newest import task (tasks are newest first) that is not in prior.
 func newestImportTask(tasks []Task, prior map[string]bool) *Task {
 	for i := range tasks {
 		t := tasks[i]
@@ -447,71 +442,85 @@ func judgeImport(img *Image, task *Task, w ImportWait) (importVerdict, string) {
 	case StatusKilled, StatusDeleted, StatusPendingDel:
 		return importFailed, "the image is " + img.Status
 	}
+	p := newImportProgress(img, task, w)
+	if task != nil {
+		return judgeByTask(img, task, w, p)
+	}
+	return judgeByImage(img, w, p)
+}
+
+// importProgress is where the data of an import stands against its target stores.
+type importProgress struct {
+	// missing are the targets without the data, failed the targets Glance lists as failed (all
+	// failed stores when the targets are not known).
+	missing, failed []string
+	// landed: the data reached at least one target (or the targets are not known).
+	landed bool
+}
+
+func newImportProgress(img *Image, task *Task, w ImportWait) importProgress {
 	targets := importTargets(task, w)
-	var missing, failed []string
+	var p importProgress
 	for _, s := range targets {
 		if !slices.Contains(img.Stores, s) {
-			missing = append(missing, s)
+			p.missing = append(p.missing, s)
+		}
+		if slices.Contains(img.FailedImport, s) {
+			p.failed = append(p.failed, s)
 		}
 	}
 	if len(targets) == 0 {
-		failed = img.FailedImport
-	} else {
-		for _, s := range targets {
-			if slices.Contains(img.FailedImport, s) {
-				failed = append(failed, s)
-			}
-		}
+		p.failed = img.FailedImport
 	}
-	landed := len(targets) == 0 || len(missing) < len(targets)
+	p.landed = len(targets) == 0 || len(p.missing) < len(targets)
+	return p
+}
 
-	if task != nil {
-		// A finished task is authoritative: Glance marks it only after the whole flow (and any
-		// revert) ran, so the image's bookkeeping keys are final, or stale.
-		switch task.Status {
-		case TaskFailure:
-			return importFailed, "the import task failed"
-		case TaskSuccess:
-			switch {
-			case img.Status != StatusActive:
-				return importFailed, "the import task succeeded but the image is " + img.Status
-			case len(missing) > 0 && w.MustSucceed:
-				return importFailed, "the data did not reach every target store"
-			case !landed:
-				return importFailed, "the data reached none of the target stores"
-			}
-			return importDone, ""
-		default:
-			return importPending, ""
-		}
-	}
-
-	// No visible task: judge from the image alone.
-	if len(img.ImportingToStores) > 0 {
-		return importPending, ""
-	}
-	if img.Status == StatusActive && len(missing) == 0 {
-		if len(failed) > 0 && w.MustSucceed {
-			return importFailed, "some target stores failed"
-		}
-		return importDone, ""
-	}
-	if len(failed) > 0 {
+// judgeByTask judges an import whose task is visible. A finished task is authoritative: Glance
+// marks it only after the whole flow (and any revert) ran, so the image's bookkeeping keys are
+// final, or stale.
+func judgeByTask(img *Image, task *Task, w ImportWait, p importProgress) (importVerdict, string) {
+	switch task.Status {
+	case TaskFailure:
+		return importFailed, "the import task failed"
+	case TaskSuccess:
 		switch {
-		case w.MustSucceed:
-			return importFailed, "some target stores failed"
-		case img.Status != StatusActive || !landed:
-			return importFailed, "every target store failed"
-		}
-		// Partial success: every target either holds the data or failed.
-		for _, s := range missing {
-			if !slices.Contains(failed, s) {
-				return importPending, ""
-			}
+		case img.Status != StatusActive:
+			return importFailed, "the import task succeeded but the image is " + img.Status
+		case len(p.missing) > 0 && w.MustSucceed:
+			return importFailed, "the data did not reach every target store"
+		case !p.landed:
+			return importFailed, "the data reached none of the target stores"
 		}
 		return importDone, ""
 	}
 	return importPending, ""
+}
+
+// judgeByImage judges an import from the image alone (its task is not visible).
+func judgeByImage(img *Image, w ImportWait, p importProgress) (importVerdict, string) {
+	switch {
+	case len(img.ImportingToStores) > 0:
+		return importPending, ""
+	case img.Status == StatusActive && len(p.missing) == 0:
+		if len(p.failed) > 0 && w.MustSucceed {
+			return importFailed, "some target stores failed"
+		}
+		return importDone, ""
+	case len(p.failed) == 0:
+		return importPending, ""
+	case w.MustSucceed:
+		return importFailed, "some target stores failed"
+	case img.Status != StatusActive || !p.landed:
+		return importFailed, "every target store failed"
+	}
+	// Partial success: every target either holds the data or failed.
+	for _, s := range p.missing {
+		if !slices.Contains(p.failed, s) {
+			return importPending, ""
+		}
+	}
+	return importDone, ""
 }
 
 // describeImport renders the import-relevant state for logs and timeout errors.

@@ -295,7 +295,7 @@ func TestWaitForImport_glanceDirectTwoStores(t *testing.T) {
 		{image: importImageJSON("active", "fast,slow", "", ""), tasks: tasksOf(importTaskJSON("t1", "success", "Copied 1024 MiB", "2024-05-01T10:00:00Z", "fast", "slow"))},
 	}}
 	c := newFakeImportClient(t, f)
-	img, err := c.WaitForImport(context.Background(), "img-1", []string{"fast", "slow"}, false, true)
+	img, err := c.WaitForImport(context.Background(), "img-1", ImportWait{Stores: []string{"fast", "slow"}, MustSucceed: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,7 +317,7 @@ func TestWaitForImport_stuckImportingWithFailedTask(t *testing.T) {
 	c := newFakeImportClient(t, f)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_, err := c.WaitForImport(ctx, "img-1", []string{"fast"}, false, true)
+	_, err := c.WaitForImport(ctx, "img-1", ImportWait{Stores: []string{"fast"}, MustSucceed: true})
 	var ie *ImportError
 	if !errors.As(err, &ie) {
 		t.Fatalf("err = %v, want an *ImportError (the task failed)", err)
@@ -334,7 +334,7 @@ func TestWaitForImport_failedWebDownloadBackToQueued(t *testing.T) {
 		{image: importImageJSON("queued", "", "", "fast,slow"), tasks: tasksOf(importTaskJSON("t1", "failure", "Task failed due to Internal Error", "2024-05-01T10:00:00Z", "fast", "slow"))},
 	}}
 	c := newFakeImportClient(t, f)
-	_, err := c.WaitForImport(context.Background(), "img-1", []string{"fast", "slow"}, false, false)
+	_, err := c.WaitForImport(context.Background(), "img-1", ImportWait{Stores: []string{"fast", "slow"}})
 	var ie *ImportError
 	if !errors.As(err, &ie) || ie.Status != StatusQueued || strings.Join(ie.FailedStores, ",") != "fast,slow" ||
 		!strings.Contains(err.Error(), "Task failed due to Internal Error") {
@@ -349,7 +349,7 @@ func TestWaitForImport_queuedStillImportingWithFailedTask(t *testing.T) {
 		{image: importImageJSON("queued", "", "slow", ""), tasks: tasksOf(importTaskJSON("t1", "failure", "unknown url type: 'None/v2/images/x'", "2024-05-01T10:00:00Z", "slow"))},
 	}}
 	c := newFakeImportClient(t, f)
-	_, err := c.WaitForImport(context.Background(), "img-1", []string{"slow"}, false, true)
+	_, err := c.WaitForImport(context.Background(), "img-1", ImportWait{Stores: []string{"slow"}, MustSucceed: true})
 	var ie *ImportError
 	if !errors.As(err, &ie) || strings.Join(ie.FailedStores, ",") != "slow" || !strings.Contains(err.Error(), "unknown url type") {
 		t.Fatalf("err = %v", err)
@@ -362,7 +362,7 @@ func TestWaitForImport_partialSuccessAllowed(t *testing.T) {
 		{image: importImageJSON("active", "fast", "", "slow"), tasks: tasksOf(importTaskJSON("t1", "success", "", "2024-05-01T10:00:00Z", "fast", "slow"))},
 	}}
 	c := newFakeImportClient(t, f)
-	img, err := c.WaitForImport(context.Background(), "img-1", []string{"fast", "slow"}, false, false)
+	img, err := c.WaitForImport(context.Background(), "img-1", ImportWait{Stores: []string{"fast", "slow"}})
 	if err != nil {
 		t.Fatalf("all_stores_must_succeed = false: err = %v, want success with a failed store", err)
 	}
@@ -378,7 +378,7 @@ func TestWaitForImport_partialFailureWhenAllMustSucceed(t *testing.T) {
 		{image: importImageJSON("active", "fast", "", "slow"), tasks: tasksOf(importTaskJSON("t1", "success", "", "2024-05-01T10:00:00Z", "fast", "slow"))},
 	}}
 	c := newFakeImportClient(t, f)
-	_, err := c.WaitForImport(context.Background(), "img-1", []string{"fast", "slow"}, false, true)
+	_, err := c.WaitForImport(context.Background(), "img-1", ImportWait{Stores: []string{"fast", "slow"}, MustSucceed: true})
 	var ie *ImportError
 	if !errors.As(err, &ie) || strings.Join(ie.FailedStores, ",") != "slow" {
 		t.Fatalf("err = %v, want slow named as failed", err)
@@ -391,7 +391,7 @@ func TestWaitForImport_rolledBackStoresAreNotCalledFailed(t *testing.T) {
 		{image: importImageJSON("queued", "", "", "slow"), tasks: tasksOf(importTaskJSON("t1", "failure", "Task failed due to Internal Error", "2024-05-01T10:00:00Z", "fast", "slow"))},
 	}}
 	c := newFakeImportClient(t, f)
-	_, err := c.WaitForImport(context.Background(), "img-1", []string{"fast", "slow"}, false, true)
+	_, err := c.WaitForImport(context.Background(), "img-1", ImportWait{Stores: []string{"fast", "slow"}, MustSucceed: true})
 	var ie *ImportError
 	if !errors.As(err, &ie) || strings.Join(ie.FailedStores, ",") != "slow" || strings.Join(ie.NotImported, ",") != "fast" ||
 		!strings.Contains(err.Error(), "not imported into: fast") {
@@ -408,7 +408,7 @@ func TestWaitForImport_copyImageIsNotDoneBeforeItStarts(t *testing.T) {
 		{image: importImageJSON("active", "fast,slow", "", ""), tasks: tasksOf(importTaskJSON("t1", "success", "", "2024-05-01T10:00:00Z", "slow"))},
 	}}
 	c := newFakeImportClient(t, f)
-	img, err := c.WaitForImport(context.Background(), "img-1", nil, true, true)
+	img, err := c.WaitForImport(context.Background(), "img-1", ImportWait{AllStores: true, MustSucceed: true})
 	if err != nil || strings.Join(img.Stores, ",") != "fast,slow" || f.imageGets.Load() != 3 {
 		t.Fatalf("img = %+v, err = %v after %d polls", img, err, f.imageGets.Load())
 	}
@@ -422,7 +422,7 @@ func TestWaitForImport_withoutTasks(t *testing.T) {
 			{image: importImageJSON("active", "fast,slow", "", ""), tasks: "403"},
 		}}
 		c := newFakeImportClient(t, f)
-		img, err := c.WaitForImport(context.Background(), "img-1", []string{"slow"}, false, true)
+		img, err := c.WaitForImport(context.Background(), "img-1", ImportWait{Stores: []string{"slow"}, MustSucceed: true})
 		if err != nil || strings.Join(img.Stores, ",") != "fast,slow" {
 			t.Fatalf("img = %+v, err = %v", img, err)
 		}
@@ -436,7 +436,7 @@ func TestWaitForImport_withoutTasks(t *testing.T) {
 			{image: importImageJSON("queued", "", "", "fast"), tasks: "403"},
 		}}
 		c := newFakeImportClient(t, f)
-		_, err := c.WaitForImport(context.Background(), "img-1", nil, false, true)
+		_, err := c.WaitForImport(context.Background(), "img-1", ImportWait{MustSucceed: true})
 		var ie *ImportError
 		if !errors.As(err, &ie) || strings.Join(ie.FailedStores, ",") != "fast" || ie.Task != nil {
 			t.Fatalf("err = %v", err)
@@ -447,7 +447,7 @@ func TestWaitForImport_withoutTasks(t *testing.T) {
 			{image: importImageJSON("active", "fast", "", "slow"), tasks: "403"},
 		}}
 		c := newFakeImportClient(t, f)
-		img, err := c.WaitForImport(context.Background(), "img-1", []string{"fast", "slow"}, false, false)
+		img, err := c.WaitForImport(context.Background(), "img-1", ImportWait{Stores: []string{"fast", "slow"}})
 		if err != nil || strings.Join(img.FailedImport, ",") != "slow" {
 			t.Fatalf("img = %+v, err = %v", img, err)
 		}
@@ -461,7 +461,7 @@ func TestWaitForImport_killedAndDeleted(t *testing.T) {
 	} {
 		f := &fakeImportGlance{steps: []importStep{step}}
 		c := newFakeImportClient(t, f)
-		_, err := c.WaitForImport(context.Background(), "img-1", nil, false, true)
+		_, err := c.WaitForImport(context.Background(), "img-1", ImportWait{MustSucceed: true})
 		var ie *ImportError
 		if !errors.As(err, &ie) || ie.Status != status {
 			t.Errorf("%s: err = %v", status, err)
@@ -476,7 +476,7 @@ func TestWaitForImport_timeoutSaysWhereItStood(t *testing.T) {
 	c := newFakeImportClient(t, f)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	_, err := c.WaitForImport(ctx, "img-1", nil, false, true)
+	_, err := c.WaitForImport(ctx, "img-1", ImportWait{MustSucceed: true})
 	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "importing=[fast]") || !strings.Contains(err.Error(), "Copied 10 MiB") {
 		t.Fatalf("err = %v", err)
 	}

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
+	"sync"
 )
 
 // ImportMethods lists the interoperable import methods the cloud offers (GET /v2/info/import).
@@ -134,4 +136,45 @@ func (c *Client) Usage(ctx context.Context) (Usage, error) {
 		return Usage{}, nil
 	}
 	return out.Usage, nil
+}
+
+// cloudInfo memoises what a cloud offers for the life of one Client (one Terraform command),
+// so that a plan of many imports asks once. Errors are not kept, except that a cloud has no
+// multiple stores. Quota usage changes with every upload and is never memoised.
+type cloudInfo struct {
+	mu          sync.Mutex
+	methods     []string
+	haveMethods bool
+	stores      []Store
+	storesErr   error // an IsUnsupported error: the cloud has no multiple stores
+	haveStores  bool
+}
+
+// CachedImportMethods is ImportMethods, asked once per Client.
+func (c *Client) CachedImportMethods(ctx context.Context) ([]string, error) {
+	c.info.mu.Lock()
+	defer c.info.mu.Unlock()
+	if !c.info.haveMethods {
+		m, err := c.ImportMethods(ctx)
+		if err != nil {
+			return nil, err
+		}
+		c.info.methods, c.info.haveMethods = m, true
+	}
+	return slices.Clone(c.info.methods), nil
+}
+
+// CachedStores is Stores, asked once per Client; the answer that the cloud has no multiple
+// stores (IsUnsupported) is kept too.
+func (c *Client) CachedStores(ctx context.Context) ([]Store, error) {
+	c.info.mu.Lock()
+	defer c.info.mu.Unlock()
+	if !c.info.haveStores {
+		s, err := c.Stores(ctx)
+		if err != nil && !IsUnsupported(err) {
+			return nil, err
+		}
+		c.info.stores, c.info.storesErr, c.info.haveStores = s, err, true
+	}
+	return slices.Clone(c.info.stores), c.info.storesErr
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -276,7 +277,6 @@ func TestImageImportResource_modifyPlanChecksTheCloud(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { imageImportInfoCache.Delete(c) }) // the cache lives for the provider process
 		return c
 	}
 	client := newClient("/glance", nil)
@@ -406,7 +406,7 @@ func (c imageImportTestCatalog) imageEndpoints() ([]catalogImageEndpoint, bool) 
 	return c, true
 }
 
-func TestImageImportPrecondition(t *testing.T) {
+func TestImageStateDiag(t *testing.T) {
 	for name, tc := range map[string]struct {
 		method, status string
 		summary        string
@@ -420,21 +420,26 @@ func TestImageImportPrecondition(t *testing.T) {
 		"copy-image of active":         {glance.MethodCopyImage, glance.StatusActive, ""},
 		"copy-image of queued":         {glance.MethodCopyImage, glance.StatusQueued, "Image Not Active"},
 	} {
-		d := imageImportPrecondition(tc.method, &glance.Image{ID: "i", Status: tc.status})
+		err := glance.CheckImportPrecondition(tc.method, &glance.Image{ID: "i", Status: tc.status})
+		var se *glance.ImageStateError
 		switch {
-		case tc.summary == "" && d != nil:
-			t.Errorf("%s: unexpected %s: %s", name, d.Summary(), d.Detail())
-		case tc.summary != "" && (d == nil || d.Summary() != tc.summary || diagPath(d) != "image_id"):
-			t.Errorf("%s: got %v, want %q on image_id", name, d, tc.summary)
+		case tc.summary == "" && err != nil:
+			t.Errorf("%s: unexpected %v", name, err)
+		case tc.summary != "" && !errors.As(err, &se):
+			t.Errorf("%s: got %v, want an *ImageStateError", name, err)
+		case tc.summary != "":
+			if d := imageStateDiag(se); d.Summary() != tc.summary || diagPath(d) != "image_id" {
+				t.Errorf("%s: got %v, want %q on image_id", name, d, tc.summary)
+			}
 		}
 	}
-	d := imageImportPrecondition(glance.MethodWebDownload, &glance.Image{ID: "i", Status: glance.StatusActive})
+	d := imageStateDiag(&glance.ImageStateError{ImageID: "i", Method: glance.MethodWebDownload, Status: glance.StatusActive, Problem: glance.ImageHasData})
 	if !strings.Contains(d.Detail(), "-replace=glance_image.NAME") || !strings.Contains(d.Detail(), "terraform import glance_image_import.NAME i") {
 		t.Errorf("the detail must say how to replace or adopt: %s", d.Detail())
 	}
 }
 
-func TestImageImportVerify(t *testing.T) {
+func TestAddChecksumError(t *testing.T) {
 	sha512 := strings.Repeat("ab", 64)
 	md5 := strings.Repeat("cd", 16)
 	sha256 := strings.Repeat("ef", 32)
@@ -453,55 +458,56 @@ func TestImageImportVerify(t *testing.T) {
 		"staged sha256 differs":        {expected: "sha256:" + sha256, staged: glance.Digests{"sha256": strings.Repeat("11", 32)}},
 	} {
 		var diags diag.Diagnostics
-		ok := imageImportVerify(&diags, tc.expected, img, tc.staged, true)
-		if ok != tc.ok || (len(diags.Warnings()) > 0) != tc.warning {
-			t.Errorf("%s: ok = %v, diags = %v", name, ok, diags)
+		unverified, err := glance.CompareChecksum(tc.expected, img, tc.staged)
+		addChecksumUnverified(&diags, unverified)
+		if err != nil {
+			addChecksumError(&diags, err, true)
 		}
-		if !ok && (!diags.HasError() || diags.Errors()[0].Summary() != "Checksum Mismatch") {
+		if (err == nil) != tc.ok || (len(diags.Warnings()) > 0) != tc.warning {
+			t.Errorf("%s: err = %v, diags = %v", name, err, diags)
+		}
+		if err != nil && (!diags.HasError() || diags.Errors()[0].Summary() != "Checksum Mismatch" ||
+			!strings.Contains(diags.Errors()[0].Detail(), "The data imported into image i does not match checksum")) {
 			t.Errorf("%s: want a Checksum Mismatch error, got %v", name, diags)
 		}
 	}
+}
+
+func TestAddWrongDataError(t *testing.T) {
 	var diags diag.Diagnostics
-	if imageImportVerifyStaged(&diags, "i", img, glance.Digests{"sha512": strings.Repeat("00", 64)}) || !diags.HasError() {
-		t.Error("Glance's digest differs from the staged bytes: want an error")
+	addWrongDataError(&diags, &glance.WrongDataError{ImageID: "i", Err: &glance.DigestMismatchError{Algorithm: "sha512", Glance: "aa", Local: "bb"}})
+	if !diags.HasError() || diags.Errors()[0].Summary() != "Imported Data Differs From the Staged File" ||
+		len(diags.Warnings()) != 1 || diags.Warnings()[0].Summary() != "Image Deactivated" {
+		t.Errorf("staged mismatch: %v", diags)
 	}
 	diags = nil
-	if !imageImportVerifyStaged(&diags, "i", img, glance.Digests{"sha512": sha512}) || diags.HasError() || len(diags.Warnings()) != 0 {
-		t.Errorf("matching staged digest: %v", diags)
+	addWrongDataError(&diags, &glance.WrongDataError{ImageID: "i", Err: &glance.ExpectedDigestError{Algorithm: "md5", Expected: "aa", Actual: "bb"},
+		DeactivateErr: errors.New("403")})
+	if !imageImportHasError(diags, "checksum", "Checksum Mismatch") || len(diags.Warnings()) != 1 || diags.Warnings()[0].Summary() != "Image With Wrong Data Left Active" {
+		t.Errorf("file mismatch: %v", diags)
 	}
 }
 
-func TestImageImportWarnFailed(t *testing.T) {
+func TestAddFailedStoresWarning(t *testing.T) {
 	img := &glance.Image{ID: "i", Stores: []string{"fast"}, FailedImport: []string{"slow", "old"}}
-	for name, tc := range map[string]struct {
-		req  glance.ImportRequest
-		want string // "" = no warning
-	}{
-		"named stores":              {glance.ImportRequest{Method: glance.ImportMethod{Name: "web-download"}, Stores: []string{"fast", "slow"}}, "failed in slow"},
-		"all stores":                {glance.ImportRequest{Method: glance.ImportMethod{Name: "web-download"}, AllStores: true}, "failed in slow, old"},
-		"default store: stale only": {glance.ImportRequest{Method: glance.ImportMethod{Name: "web-download"}}, ""},
-		"other stores: stale only":  {glance.ImportRequest{Method: glance.ImportMethod{Name: "copy-image"}, Stores: []string{"fast"}}, ""},
-	} {
-		var diags diag.Diagnostics
-		imageImportWarnFailed(&diags, "i", img, tc.req)
-		switch {
-		case tc.want == "" && len(diags) != 0:
-			t.Errorf("%s: unexpected %v", name, diags)
-		case tc.want != "" && (len(diags.Warnings()) != 1 || !strings.Contains(diags.Warnings()[0].Detail(), tc.want)):
-			t.Errorf("%s: want a warning with %q, got %v", name, tc.want, diags)
-		}
+	req := glance.ImportRequest{Method: glance.ImportMethod{Name: "web-download"}}
+	var diags diag.Diagnostics
+	addFailedStoresWarning(&diags, "i", img, req, nil)
+	if len(diags) != 0 {
+		t.Errorf("no failed stores: unexpected %v", diags)
+	}
+	addFailedStoresWarning(&diags, "i", img, req, []string{"slow"})
+	if len(diags.Warnings()) != 1 || !strings.Contains(diags.Warnings()[0].Detail(), "succeeded in fast but failed in slow") {
+		t.Errorf("want a warning naming slow, got %v", diags)
 	}
 }
 
-func TestImageImportSetHelpers(t *testing.T) {
-	if got := imageImportMinus([]string{"a", "b", "c"}, []string{"b"}); strings.Join(got, ",") != "a,c" {
-		t.Errorf("minus = %v", got)
+func TestWithout(t *testing.T) {
+	if got := without([]string{"a", "b", "c"}, []string{"b"}); strings.Join(got, ",") != "a,c" {
+		t.Errorf("without = %v", got)
 	}
-	if got := imageImportIntersect([]string{"a", "b", "c"}, []string{"c", "a"}); strings.Join(got, ",") != "a,c" {
-		t.Errorf("intersect = %v", got)
-	}
-	if got := imageImportUnion([]string{"a"}, []string{"b", "a"}); strings.Join(got, ",") != "a,b" {
-		t.Errorf("union = %v", got)
+	if got := storesWithData([]string{"a", "b", "c"}, &glance.Image{Stores: []string{"c"}, FailedImport: []string{"a"}}); strings.Join(got, ",") != "a,c" {
+		t.Errorf("storesWithData = %v", got)
 	}
 	set := stringSet([]string{"slow", "fast"})
 	if got := setElements(set); strings.Join(got, ",") != "fast,slow" {
@@ -529,12 +535,54 @@ resource "glance_image" %[1]q {
 `, name, acctest.RandomName("import-"+name), extra)
 }
 
-// testAccImageImportKeepID stores the id of glance_image.test, for later steps.
-func testAccImageImportKeepID(id *string) resource.TestCheckFunc {
-	return func(s *terraform.State) error {
-		*id = s.RootModule().Resources["glance_image.test"].Primary.ID
-		return nil
+// testAccImport is a glance_image_import block of a test configuration; empty fields are left
+// out. It replaces the HCL blocks the tests would otherwise repeat.
+type testAccImport struct {
+	name     string // default "test"
+	imageID  string // HCL expression; default glance_image.<name>.id
+	method   string
+	file     string
+	uri      string
+	source   string // glance_image_id, an HCL expression
+	region   string
+	stores   string // HCL list such as ["fast", "slow"]
+	all      bool
+	checksum string
+	extra    string // more HCL lines
+}
+
+func (c testAccImport) String() string {
+	if c.name == "" {
+		c.name = "test"
 	}
+	if c.imageID == "" {
+		c.imageID = "glance_image." + c.name + ".id"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nresource \"glance_image_import\" %q {\n  image_id = %s\n  method   = %q\n", c.name, c.imageID, c.method)
+	line := func(key, value string) {
+		if value != "" {
+			fmt.Fprintf(&b, "  %s = %s\n", key, value)
+		}
+	}
+	quoted := func(v string) string {
+		if v == "" {
+			return ""
+		}
+		return fmt.Sprintf("%q", v)
+	}
+	line("file", quoted(c.file))
+	line("uri", quoted(c.uri))
+	line("glance_image_id", c.source)
+	line("glance_region", quoted(c.region))
+	line("stores", c.stores)
+	if c.all {
+		line("all_stores", "true")
+	}
+	line("checksum", quoted(c.checksum))
+	b.WriteString(c.extra)
+	b.WriteString("}\n")
+	return b.String()
 }
 
 // testAccImageImportWebFile publishes testAccImageImportMiB random bytes on the test web server and returns
@@ -555,7 +603,7 @@ func testAccImageImportDestroyed(t *testing.T) func(*terraform.State) error {
 	return func(s *terraform.State) error {
 		c := acctest.Client(t, acctest.Admin)
 		for _, rs := range s.RootModule().Resources {
-			if rs.Type != "glance_image" && rs.Type != "glance_image_import" {
+			if rs.Primary == nil || rs.Type != "glance_image" && rs.Type != "glance_image_import" {
 				continue
 			}
 			img, err := c.GetImage(context.Background(), rs.Primary.ID)
@@ -636,15 +684,7 @@ func TestAccImageImport_glanceDirect(t *testing.T) {
 	sum256 := sha256.Sum256(content)
 	record := testAccImageImportRecord("test", "")
 	config := func(checksum string) string {
-		return record + fmt.Sprintf(`
-resource "glance_image_import" "test" {
-  image_id = glance_image.test.id
-  method   = "glance-direct"
-  file     = %q
-  stores   = ["fast", "slow"]
-  checksum = %q
-}
-`, file, checksum)
+		return record + testAccImport{method: "glance-direct", file: file, stores: `["fast", "slow"]`, checksum: checksum}.String()
 	}
 	sameID := statecheck.CompareValue(compare.ValuesSame())
 	resource.ParallelTest(t, resource.TestCase{
@@ -712,14 +752,7 @@ func TestAccImageImport_glanceDirectChecksumMismatch(t *testing.T) {
 	file, sum512 := acctest.WriteRandomFile(t, "", testAccImageImportMiB)
 	record := testAccImageImportRecord("test", "")
 	config := func(checksum string) string {
-		return record + fmt.Sprintf(`
-resource "glance_image_import" "test" {
-  image_id = glance_image.test.id
-  method   = "glance-direct"
-  file     = %q
-  checksum = %q
-}
-`, file, checksum)
+		return record + testAccImport{method: "glance-direct", file: file, checksum: checksum}.String()
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
@@ -746,15 +779,7 @@ func TestAccImageImport_webDownload(t *testing.T) {
 	testAccImageImportPreCheck(t)
 	uri, sum512, sumMD5 := testAccImageImportWebFile(t)
 	record := testAccImageImportRecord("test", "")
-	config := record + fmt.Sprintf(`
-resource "glance_image_import" "test" {
-  image_id = glance_image.test.id
-  method   = "web-download"
-  uri      = %q
-  stores   = ["slow"]
-  checksum = "md5:%s"
-}
-`, uri, sumMD5)
+	config := record + testAccImport{method: "web-download", uri: uri, stores: `["slow"]`, checksum: "md5:" + sumMD5}.String()
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -787,9 +812,7 @@ resource "glance_image_import" "test" {
 				ResourceName:       "glance_image_import.test",
 				ImportState:        true,
 				ImportStatePersist: true,
-				ImportStateIdFunc: func(s *terraform.State) (string, error) {
-					return s.RootModule().Resources["glance_image.test"].Primary.ID, nil
-				},
+				ImportStateIdFunc:  acctest.ImportID("glance_image.test"),
 			},
 			{
 				// ...and let the next apply adopt the configuration: an in-place update
@@ -817,15 +840,7 @@ func TestAccImageImport_allStores(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             testAccImageImportDestroyed(t),
 		Steps: []resource.TestStep{{
-			Config: testAccImageImportRecord("test", "") + fmt.Sprintf(`
-resource "glance_image_import" "test" {
-  image_id   = glance_image.test.id
-  method     = "web-download"
-  uri        = %q
-  all_stores = true
-  checksum   = "sha512:%s"
-}
-`, uri, sum512),
+			Config: testAccImageImportRecord("test", "") + testAccImport{method: "web-download", uri: uri, all: true, checksum: "sha512:" + sum512}.String(),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("glance_image_import.test", tfjsonpath.New("image_stores"), testAccImageImportStoreSet("fast", "slow")),
 				statecheck.ExpectKnownValue("glance_image_import.test", tfjsonpath.New("stores"), knownvalue.Null()),
@@ -844,14 +859,7 @@ func TestAccImageImport_failedImportRecovers(t *testing.T) {
 	missing := strings.TrimRight(acctest.Env(t, "GLANCE_ACC_WEB_URL"), "/") + "/" + acctest.RandomName("missing") + ".raw"
 	record := testAccImageImportRecord("test", "")
 	config := func(uri string) string {
-		return record + fmt.Sprintf(`
-resource "glance_image_import" "test" {
-  image_id = glance_image.test.id
-  method   = "web-download"
-  uri      = %q
-  stores   = ["fast", "slow"]
-}
-`, uri)
+		return record + testAccImport{method: "web-download", uri: uri, stores: `["fast", "slow"]`}.String()
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
@@ -906,15 +914,8 @@ func TestAccImageImport_partialFailure(t *testing.T) {
 
 	record := testAccImageImportRecord("test", fmt.Sprintf("  id = %q\n", id))
 	config := func(mustSucceed bool) string {
-		return record + fmt.Sprintf(`
-resource "glance_image_import" "test" {
-  image_id                = glance_image.test.id
-  method                  = "web-download"
-  uri                     = %q
-  stores                  = ["fast", "slow"]
-  all_stores_must_succeed = %t
-}
-`, uri, mustSucceed)
+		return record + testAccImport{method: "web-download", uri: uri, stores: `["fast", "slow"]`,
+			extra: fmt.Sprintf("  all_stores_must_succeed = %t\n", mustSucceed)}.String()
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
@@ -963,22 +964,9 @@ func testAccImageImportUUID(t *testing.T) string {
 func TestAccImageImport_copyImage(t *testing.T) {
 	testAccImageImportPreCheck(t)
 	uri, sum512, _ := testAccImageImportWebFile(t)
-	base := testAccImageImportRecord("test", "") + fmt.Sprintf(`
-resource "glance_image_import" "data" {
-  image_id = glance_image.test.id
-  method   = "web-download"
-  uri      = %q
-  stores   = ["fast"]
-}
-`, uri)
+	base := testAccImageImportRecord("test", "") + testAccImport{name: "data", imageID: "glance_image.test.id", method: "web-download", uri: uri, stores: `["fast"]`}.String()
 	withCopy := func(stores string) string {
-		return base + fmt.Sprintf(`
-resource "glance_image_import" "copy" {
-  image_id = glance_image_import.data.image_id
-  method   = "copy-image"
-  stores   = %s
-}
-`, stores)
+		return base + testAccImport{name: "copy", imageID: "glance_image_import.data.image_id", method: "copy-image", stores: stores}.String()
 	}
 	update := resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 		plancheck.ExpectResourceAction("glance_image_import.copy", plancheck.ResourceActionUpdate),
@@ -1062,19 +1050,9 @@ resource "glance_image_import" "copy" {
 func TestAccImageImport_copyImageAllStores(t *testing.T) {
 	testAccImageImportPreCheck(t)
 	uri, _, _ := testAccImageImportWebFile(t)
-	config := testAccImageImportRecord("test", "") + fmt.Sprintf(`
-resource "glance_image_import" "data" {
-  image_id = glance_image.test.id
-  method   = "web-download"
-  uri      = %q
-}
-
-resource "glance_image_import" "copy" {
-  image_id   = glance_image_import.data.image_id
-  method     = "copy-image"
-  all_stores = true
-}
-`, uri)
+	config := testAccImageImportRecord("test", "") +
+		testAccImport{name: "data", imageID: "glance_image.test.id", method: "web-download", uri: uri}.String() +
+		testAccImport{name: "copy", imageID: "glance_image_import.data.image_id", method: "copy-image", all: true}.String()
 	var imageID string
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
@@ -1082,7 +1060,7 @@ resource "glance_image_import" "copy" {
 		CheckDestroy:             testAccImageImportDestroyed(t),
 		Steps: []resource.TestStep{{
 			Config: config,
-			Check:  testAccImageImportKeepID(&imageID),
+			Check:  acctest.KeepID("glance_image.test", &imageID),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("glance_image_import.data", tfjsonpath.New("image_stores"), testAccImageImportStoreSet("fast")),
 				statecheck.ExpectKnownValue("glance_image_import.copy", tfjsonpath.New("image_stores"), testAccImageImportStoreSet("fast", "slow")),
@@ -1113,22 +1091,10 @@ resource "glance_image_import" "copy" {
 func TestAccImageImport_glanceDownload(t *testing.T) {
 	testAccImageImportPreCheck(t)
 	uri, sum512, _ := testAccImageImportWebFile(t)
-	config := testAccImageImportRecord("source", "") + testAccImageImportRecord("target", "") + fmt.Sprintf(`
-resource "glance_image_import" "source" {
-  image_id = glance_image.source.id
-  method   = "web-download"
-  uri      = %q
-}
-
-resource "glance_image_import" "target" {
-  image_id        = glance_image.target.id
-  method          = "glance-download"
-  glance_image_id = glance_image_import.source.image_id
-  glance_region   = "RegionTwo"
-  stores          = ["slow"]
-  checksum        = "sha512:%s"
-}
-`, uri, sum512)
+	config := testAccImageImportRecord("source", "") + testAccImageImportRecord("target", "") +
+		testAccImport{name: "source", method: "web-download", uri: uri}.String() +
+		testAccImport{name: "target", method: "glance-download", source: "glance_image_import.source.image_id", region: "RegionTwo",
+			stores: `["slow"]`, checksum: "sha512:" + sum512}.String()
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -1194,13 +1160,7 @@ func TestAccImageImport_disappears(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             testAccImageImportDestroyed(t),
 		Steps: []resource.TestStep{{
-			Config: testAccImageImportRecord("test", "") + fmt.Sprintf(`
-resource "glance_image_import" "test" {
-  image_id = glance_image.test.id
-  method   = "web-download"
-  uri      = %q
-}
-`, uri),
+			Config: testAccImageImportRecord("test", "") + testAccImport{method: "web-download", uri: uri}.String(),
 			ConfigStateChecks: []statecheck.StateCheck{
 				testAccImageImportGlance(t, "glance_image_import.test", func(img *glance.Image) error {
 					return acctest.Client(t, acctest.Admin).DeleteImage(context.Background(), img.ID)
@@ -1227,13 +1187,8 @@ func TestAccImageImport_lostAnswer(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             testAccImageImportDestroyed(t),
 		Steps: []resource.TestStep{{
-			Config: acctest.Admin.ProviderBlock(t, "", fmt.Sprintf("endpoint = %q", proxy.URL())) + testAccImageImportRecord("test", "") + fmt.Sprintf(`
-resource "glance_image_import" "test" {
-  image_id = glance_image.test.id
-  method   = "web-download"
-  uri      = %q
-}
-`, uri),
+			Config: acctest.Admin.ProviderBlock(t, "", fmt.Sprintf("endpoint = %q", proxy.URL())) + testAccImageImportRecord("test", "") +
+				testAccImport{method: "web-download", uri: uri}.String(),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("glance_image_import.test", tfjsonpath.New("os_hash_value"), knownvalue.StringExact(sum512)),
 				testAccImageImportGlance(t, "glance_image_import.test", func(*glance.Image) error {
@@ -1254,13 +1209,8 @@ func TestAccImageImport_import503(t *testing.T) {
 	uri, _, _ := testAccImageImportWebFile(t)
 	proxy := acctest.NewFaultProxy(t, acctest.Env(t, "GLANCE_ACC_PUBLIC_ENDPOINT"))
 	proxy.FailWith(acctest.KindImport, http.StatusServiceUnavailable, 1)
-	config := acctest.Admin.ProviderBlock(t, "", fmt.Sprintf("endpoint = %q", proxy.URL())) + testAccImageImportRecord("test", "") + fmt.Sprintf(`
-resource "glance_image_import" "test" {
-  image_id = glance_image.test.id
-  method   = "web-download"
-  uri      = %q
-}
-`, uri)
+	config := acctest.Admin.ProviderBlock(t, "", fmt.Sprintf("endpoint = %q", proxy.URL())) + testAccImageImportRecord("test", "") +
+		testAccImport{method: "web-download", uri: uri}.String()
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -1421,7 +1371,11 @@ func TestAccImageImport_singleStoreCloud(t *testing.T) {
 	client := acctest.ClientAt(t, acctest.Admin, plain)
 	hasData := func(address, sum string) resource.TestCheckFunc {
 		return func(s *terraform.State) error {
-			img, err := client.GetImage(context.Background(), s.RootModule().Resources[address].Primary.Attributes["image_id"])
+			id, err := acctest.Attr(s, address, "image_id")
+			if err != nil {
+				return err
+			}
+			img, err := client.GetImage(context.Background(), id)
 			if err != nil {
 				return err
 			}
@@ -1436,7 +1390,7 @@ func TestAccImageImport_singleStoreCloud(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy: func(s *terraform.State) error {
 			for _, rs := range s.RootModule().Resources {
-				if rs.Type != "glance_image" {
+				if rs.Primary == nil || rs.Type != "glance_image" {
 					continue
 				}
 				_, err := client.GetImage(context.Background(), rs.Primary.ID)
@@ -1451,19 +1405,8 @@ func TestAccImageImport_singleStoreCloud(t *testing.T) {
 		},
 		Steps: []resource.TestStep{{
 			Config: acctest.Admin.ProviderBlock(t, "", fmt.Sprintf("endpoint = %q", plain)) +
-				testAccImageImportRecord("direct", "") + testAccImageImportRecord("web", "") + fmt.Sprintf(`
-resource "glance_image_import" "direct" {
-  image_id = glance_image.direct.id
-  method   = "glance-direct"
-  file     = %q
-}
-
-resource "glance_image_import" "web" {
-  image_id = glance_image.web.id
-  method   = "web-download"
-  uri      = %q
-}
-`, file, uri),
+				testAccImageImportRecord("direct", "") + testAccImageImportRecord("web", "") +
+				testAccImport{name: "direct", method: "glance-direct", file: file}.String() + testAccImport{name: "web", method: "web-download", uri: uri}.String(),
 			Check: resource.ComposeTestCheckFunc(hasData("glance_image_import.direct", fileSum), hasData("glance_image_import.web", uriSum)),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("glance_image_import.direct", tfjsonpath.New("status"), knownvalue.StringExact("active")),
@@ -1517,14 +1460,7 @@ resource "glance_image" "test" {
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy:             testAccImageImportDestroyed(t),
 		Steps: []resource.TestStep{{
-			Config: record + fmt.Sprintf(`
-resource "glance_image_import" "test" {
-  image_id = glance_image.test.id
-  method   = "web-download"
-  uri      = %q
-  checksum = "md5:%s"
-}
-`, uri, strings.Repeat("0", 32)),
+			Config:      record + testAccImport{method: "web-download", uri: uri, checksum: "md5:" + strings.Repeat("0", 32)}.String(),
 			ExpectError: testAccImageImportErr("Checksum Mismatch", "does not match checksum"),
 		}, {
 			// The failed import is not in state; the image is, deactivated, which the plan of
@@ -1562,7 +1498,7 @@ resource "glance_image" "test" {
 		CheckDestroy:             testAccImageImportDestroyed(t),
 		Steps: []resource.TestStep{{
 			Config: record,
-			Check:  testAccImageImportKeepID(&imageID),
+			Check:  acctest.KeepID("glance_image.test", &imageID),
 		}, {
 			PreConfig: func() {
 				err := acctest.Client(t, acctest.Admin).ImportImage(context.Background(), imageID, glance.ImportRequest{
@@ -1572,14 +1508,7 @@ resource "glance_image" "test" {
 					t.Fatal(err)
 				}
 			},
-			Config: record + fmt.Sprintf(`
-resource "glance_image_import" "test" {
-  image_id = glance_image.test.id
-  method   = "web-download"
-  uri      = %q
-  checksum = "sha512:%s"
-}
-`, uri, sum512),
+			Config: record + testAccImport{method: "web-download", uri: uri, checksum: "sha512:" + sum512}.String(),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue("glance_image_import.test", tfjsonpath.New("status"), knownvalue.StringExact("active")),
 				statecheck.ExpectKnownValue("glance_image_import.test", tfjsonpath.New("os_hash_value"), knownvalue.StringExact(sum512)),
@@ -1595,14 +1524,8 @@ func TestAccImageImport_imageChangesInTheSameApply(t *testing.T) {
 	testAccImageImportPreCheck(t)
 	uri, sum512, md5sum := testAccImageImportWebFile(t)
 	config := func(deactivated bool, checksum string) string {
-		return testAccImageImportRecord("test", fmt.Sprintf("  deactivated = %t\n", deactivated)) + fmt.Sprintf(`
-resource "glance_image_import" "test" {
-  image_id = glance_image.test.id
-  method   = "web-download"
-  uri      = %q
-  checksum = %q
-}
-`, uri, checksum)
+		return testAccImageImportRecord("test", fmt.Sprintf("  deactivated = %t\n", deactivated)) +
+			testAccImport{method: "web-download", uri: uri, checksum: checksum}.String()
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
