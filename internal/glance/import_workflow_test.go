@@ -67,9 +67,9 @@ func newWorkflowClient(t *testing.T, f *workflowGlance) *Client {
 	return c
 }
 
-// imageWithDigests renders an image with its data's digests.
-func imageWithDigests(status, stores, osHash, md5sum string) string {
-	s := importImageJSON(status, stores, "", "")
+// activeImageWithDigests renders an active image in store fast with its data's digests.
+func activeImageWithDigests(osHash, md5sum string) string {
+	s := importImageJSON("active", "fast", "", "")
 	return strings.TrimSuffix(s, "}") + `,"os_hash_algo":"sha512","os_hash_value":"` + osHash + `","checksum":"` + md5sum + `"}`
 }
 
@@ -80,7 +80,7 @@ func TestImport_webDownloadVerified(t *testing.T) {
 	f := &workflowGlance{fakeImportGlance: &fakeImportGlance{beforePost: "[]", steps: []importStep{
 		{image: importImageJSON("queued", "", "", "")},
 		{image: importImageJSON("importing", "", "fast", ""), tasks: tasksOf(importTaskJSON("t1", "processing", "", "2024-05-01T10:00:00Z", "fast"))},
-		{image: imageWithDigests("active", "fast", "cd", md5sum), tasks: tasksOf(importTaskJSON("t1", "success", "", "2024-05-01T10:00:00Z", "fast"))},
+		{image: activeImageWithDigests("cd", md5sum), tasks: tasksOf(importTaskJSON("t1", "success", "", "2024-05-01T10:00:00Z", "fast"))},
 	}}}
 	c := newWorkflowClient(t, f)
 	res, err := c.Import(context.Background(), "img-1", ImportSpec{Request: webDownload, Checksum: "md5:" + md5sum})
@@ -186,7 +186,7 @@ func TestImport_glanceDirectVerifiedAgainstTheStagedBytes(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			f := &workflowGlance{fakeImportGlance: &fakeImportGlance{beforePost: "[]", steps: []importStep{
 				{image: importImageJSON("queued", "", "", "")},
-				{image: imageWithDigests("active", "fast", tc.osHash, ""), tasks: tasksOf(importTaskJSON("t1", "success", "", "2024-05-01T10:00:00Z", "fast"))},
+				{image: activeImageWithDigests(tc.osHash, ""), tasks: tasksOf(importTaskJSON("t1", "success", "", "2024-05-01T10:00:00Z", "fast"))},
 			}}}
 			c := newWorkflowClient(t, f)
 			res, err := c.Import(context.Background(), "img-1", ImportSpec{
@@ -236,7 +236,7 @@ func TestImport_stagingFileMissing(t *testing.T) {
 func TestImport_webDownloadWrongDataDeactivated(t *testing.T) {
 	f := &workflowGlance{fakeImportGlance: &fakeImportGlance{beforePost: "[]", steps: []importStep{
 		{image: importImageJSON("queued", "", "", "")},
-		{image: imageWithDigests("active", "fast", strings.Repeat("cd", 64), ""), tasks: tasksOf(importTaskJSON("t1", "success", "", "2024-05-01T10:00:00Z", "fast"))},
+		{image: activeImageWithDigests(strings.Repeat("cd", 64), ""), tasks: tasksOf(importTaskJSON("t1", "success", "", "2024-05-01T10:00:00Z", "fast"))},
 	}}}
 	c := newWorkflowClient(t, f)
 	res, err := c.Import(context.Background(), "img-1", ImportSpec{Request: webDownload, Checksum: "sha512:" + strings.Repeat("ab", 64)})
@@ -286,7 +286,7 @@ func TestImport_copyImage(t *testing.T) {
 		}
 	})
 	t.Run("source checked before copying", func(t *testing.T) {
-		f := &workflowGlance{fakeImportGlance: &fakeImportGlance{steps: []importStep{{image: imageWithDigests("active", "fast", strings.Repeat("cd", 64), "")}}}}
+		f := &workflowGlance{fakeImportGlance: &fakeImportGlance{steps: []importStep{{image: activeImageWithDigests(strings.Repeat("cd", 64), "")}}}}
 		c := newWorkflowClient(t, f)
 		_, err := c.Import(context.Background(), "img-1", ImportSpec{Request: ImportRequest{Method: ImportMethod{Name: MethodCopyImage}, Stores: []string{"slow"}},
 			Checksum: "sha512:" + strings.Repeat("ab", 64)})

@@ -25,18 +25,6 @@ type UploadResult struct {
 	Digests Digests
 }
 
-// ChecksumMismatchError says that the data sent does not have the expected checksum.
-type ChecksumMismatchError struct {
-	Source    string
-	Algorithm string
-	Got       string
-	Want      string
-}
-
-func (e *ChecksumMismatchError) Error() string {
-	return fmt.Sprintf("the data of %s has %s %s, not the expected %s", e.Source, e.Algorithm, e.Got, e.Want)
-}
-
 // WaitError says that an image whose data was sent did not become active.
 type WaitError struct {
 	ImageID string
@@ -88,7 +76,7 @@ func (c *Client) UploadImage(ctx context.Context, id string, src Source, opts Up
 		return nil, err
 	}
 	if wantDigest != "" && res.Digests[wantAlgo] != wantDigest {
-		return nil, &ChecksumMismatchError{Source: src.String(), Algorithm: wantAlgo, Got: res.Digests[wantAlgo], Want: wantDigest}
+		return nil, &ChecksumMismatchError{ImageID: id, Algorithm: wantAlgo, Expected: wantDigest, Actual: res.Digests[wantAlgo], Source: "the data read from " + src.String()}
 	}
 	c.log.Info(ctx, "Waiting for the image to become active", map[string]any{"image_id": id})
 	img, err := c.WaitForImage(ctx, id, ActiveImage)

@@ -49,7 +49,7 @@ func TestUploadImage_checksumMismatch(t *testing.T) {
 	want := strings.Repeat("0", 64)
 	_, err := c.UploadImage(context.Background(), "img", &bytesSource{data: data}, UploadOptions{Checksum: "sha256:" + want})
 	var mm *ChecksumMismatchError
-	if !errors.As(err, &mm) || mm.Algorithm != "sha256" || mm.Got != sha256Hex(data) || mm.Want != want || mm.Source != "test data" {
+	if !errors.As(err, &mm) || mm.Algorithm != "sha256" || mm.Actual != sha256Hex(data) || mm.Expected != want || mm.Source != "the data read from test data" || mm.ImageID != "img" {
 		t.Fatalf("err = %#v, want a *ChecksumMismatchError", err)
 	}
 }

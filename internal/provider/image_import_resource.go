@@ -65,6 +65,7 @@ func (r *ImageImportResource) Metadata(_ context.Context, req resource.MetadataR
 	resp.TypeName = req.ProviderTypeName + "_image_import"
 }
 
+//nolint:funlen // schema builder: one entry per attribute, each with its full description
 func (r *ImageImportResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	storeSet := func(desc string) schema.SetAttribute {
 		return schema.SetAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: desc}
@@ -456,15 +457,6 @@ func importArgumentsSet(cfg imageImportModel) map[string]bool {
 		"glance_region":            !cfg.GlanceRegion.IsNull(),
 		"glance_service_interface": !cfg.GlanceServiceInterface.IsNull(),
 	}
-}
-
-// knownString is a string value, or nil when it is null or unknown.
-func knownString(v types.String) *string {
-	if v.IsNull() || v.IsUnknown() {
-		return nil
-	}
-	s := v.ValueString()
-	return &s
 }
 
 func (r *ImageImportResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {

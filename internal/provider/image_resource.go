@@ -350,7 +350,7 @@ func uploadFailure(id string, src glance.Source, err error) *imageCreateFailure 
 	switch {
 	case errors.As(err, &mismatch):
 		return &imageCreateFailure{"Image Checksum Mismatch", fmt.Sprintf("The data of %s has %s %s, but source.checksum expects %s. "+
-			"Check that the file or URL is the one you meant, or correct source.checksum.", src, mismatch.Algorithm, mismatch.Got, mismatch.Want)}
+			"Check that the file or URL is the one you meant, or correct source.checksum.", src, mismatch.Algorithm, mismatch.Actual, mismatch.Expected)}
 	case errors.As(err, &wait):
 		return &imageCreateFailure{"Error Waiting for Image", fmt.Sprintf("After the upload of %s, image %s did not become active: %s", src, id, wait.Err)}
 	case errors.As(err, &verify):
@@ -842,7 +842,7 @@ func abbrev(digest string) string {
 
 // checkStore reports an attribute error when the cloud has no store of that id.
 func (r *ImageResource) checkStore(ctx context.Context, store string, diags *diag.Diagnostics) {
-	stores, err := r.meta.client.Stores(ctx)
+	stores, err := r.meta.client.CachedStores(ctx)
 	if glance.IsUnsupported(err) {
 		diags.AddAttributeError(path.Root("store"), "Stores Not Supported",
 			fmt.Sprintf("store = %q, but this cloud does not have multiple stores (%s). Remove store.", store, err))

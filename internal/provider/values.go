@@ -58,3 +58,12 @@ func keepPlanned[T interface{ IsUnknown() bool }](v *T, planned T) {
 		*v = planned
 	}
 }
+
+// knownString is a string value, or nil when it is null or unknown.
+func knownString(v types.String) *string {
+	if v.IsNull() || v.IsUnknown() {
+		return nil
+	}
+	s := v.ValueString()
+	return &s
+}
