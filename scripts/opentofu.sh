@@ -7,7 +7,14 @@
 set -euo pipefail
 out=$1
 version=${2:-1.12.6}
-if [[ -x $out ]] && "$out" version 2>/dev/null | head -n1 | grep -qx "OpenTofu v$version"; then
+# The version line of `tofu version` ("OpenTofu v1.12.6"; warnings about the CLI configuration
+# may come before it). The output is read whole, so that no SIGPIPE fails the pipeline.
+reported() {
+  local v
+  v=$("$1" version 2>/dev/null) || true
+  grep -m1 '^OpenTofu v' <<<"$v" || true
+}
+if [[ -x $out && $(reported "$out") == "OpenTofu v$version" ]]; then
   exit 0
 fi
 echo "building OpenTofu v$version into $out (several minutes the first time)" >&2
@@ -24,6 +31,6 @@ out=$(realpath -m "$out")
 (cd "$work" && go build -trimpath \
   -ldflags "-X 'github.com/opentofu/opentofu/version.dev=no'" -o "$out.tmp" ./cmd/tofu)
 mv "$out.tmp" "$out"
-got=$("$out" version | head -n1)
+got=$(reported "$out")
 [[ $got == "OpenTofu v$version" ]] || { echo "built binary reports '$got', not OpenTofu v$version" >&2; exit 1; }
 echo "built $got in $((SECONDS - start)) s" >&2
