@@ -26,7 +26,7 @@ provider_installation {
 }
 CFG
 export TF_ACC=1 TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1
-log=${ACC_LOG:-$GLANCE_ENV_DIR/logs/testacc.log}
+log=${ACC_LOG:-$GLANCE_ENV_DIR/logs/${ACC_LOG_NAME:-testacc}.log}
 mkdir -p "$(dirname "$log")"
 set +e
 go test -count=1 -v -run "${ACC_RUN:-^TestAcc}" "$@" ./internal/... 2>&1 | tee "$log"

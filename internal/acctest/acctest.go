@@ -248,13 +248,15 @@ func ApplicationCredential(t *testing.T, u User) (id, secret string) {
 }
 
 // Terraform runs the terraform CLI (as a user would, not through the test harness) in dir
-// with the environment plus extra ("KEY=value"), and returns its combined output. The
-// provider binary comes from the dev_overrides of scripts/testacc.sh (see ExternalProvider).
+// with the environment plus extra ("KEY=value"), and returns its combined output. The CLI is
+// the one the test harness runs: TF_ACC_TERRAFORM_PATH (make testacc-tofu sets it to
+// OpenTofu), else terraform on PATH. The provider binary comes from the dev_overrides of
+// scripts/testacc.sh (see ExternalProvider).
 func Terraform(t *testing.T, dir string, extra []string, args ...string) (string, error) {
 	t.Helper()
-	bin, err := exec.LookPath("terraform")
+	bin, err := CLIPath()
 	if err != nil {
-		t.Fatal("terraform is not on PATH")
+		t.Fatal(err)
 	}
 	if os.Getenv("TF_CLI_CONFIG_FILE") == "" {
 		t.Fatal("TF_CLI_CONFIG_FILE is not set: run the tests through make testacc, which writes the dev_overrides config")
@@ -265,4 +267,17 @@ func Terraform(t *testing.T, dir string, extra []string, args ...string) (string
 	cmd.Env = append(cmd.Env, extra...)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
+}
+
+// CLIPath returns the Terraform CLI the tests run, chosen as terraform-plugin-testing chooses
+// it: TF_ACC_TERRAFORM_PATH when set, else terraform on PATH.
+func CLIPath() (string, error) {
+	if p := os.Getenv("TF_ACC_TERRAFORM_PATH"); p != "" {
+		return p, nil
+	}
+	bin, err := exec.LookPath("terraform")
+	if err != nil {
+		return "", fmt.Errorf("terraform is not on PATH and TF_ACC_TERRAFORM_PATH is not set")
+	}
+	return bin, nil
 }
