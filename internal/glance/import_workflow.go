@@ -61,6 +61,9 @@ func (c *Client) Import(ctx context.Context, id string, spec ImportSpec) (*Impor
 		return nil, &ImageReadError{ImageID: id, Err: err}
 	}
 	method := spec.Request.Method.Name
+	if method != MethodCopyImage {
+		before = c.unstagedImage(ctx, before)
+	}
 	res := &ImportResult{Before: before, Request: spec.Request}
 	if MayResumeImport(method, before.Status) {
 		res.Resumed = c.ResumableImport(ctx, id, spec.Request)
@@ -264,6 +267,9 @@ func (c *Client) ImportPrecondition(ctx context.Context, id string, req ImportRe
 	if err != nil {
 		return err
 	}
+	if req.Method.Name != MethodCopyImage {
+		img = c.unstagedImage(ctx, img)
+	}
 	err = CheckImportPrecondition(req.Method.Name, img)
 	if err != nil && MayResumeImport(req.Method.Name, img.Status) && c.ResumableImport(ctx, img.ID, req) != nil {
 		return nil
@@ -353,6 +359,29 @@ var (
 	stageSettleTimeout = 30 * time.Second
 	stageQuiet         = 3 * time.Second
 )
+
+// stagedSettleWait bounds how long an image found uploading may take to go back to queued
+// before an import calls it staged. A variable for tests.
+var stagedSettleWait = 30 * time.Second
+
+// unstagedImage gives an image found uploading a bounded time to go back to queued: after a
+// stage that an earlier run broke off, Glance unstages only once its own read of the request
+// fails, which on a busy host comes seconds later (the earlier run's settleStage may have given
+// up before). An image still uploading after that really holds staged data or a running stage,
+// and is returned as it is for CheckImportPrecondition to refuse.
+func (c *Client) unstagedImage(ctx context.Context, img *Image) *Image {
+	if img.Status != StatusUploading {
+		return img
+	}
+	c.log.Info(ctx, "Image is uploading; waiting briefly for Glance to discard a broken-off stage", map[string]any{"image_id": img.ID})
+	wctx, cancel := context.WithTimeout(ctx, stagedSettleWait)
+	defer cancel()
+	settled, err := c.WaitForImage(wctx, img.ID, func(i *Image) (bool, error) { return i.Status != StatusUploading, nil })
+	if err != nil {
+		return img
+	}
+	return settled
+}
 
 // settleStage waits, briefly, until Glance has put the image back to queued after a stage the
 // client broke off, so that the caller's advice and the next plan see the real state. Glance

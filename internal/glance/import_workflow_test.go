@@ -63,6 +63,9 @@ func newWorkflowClient(t *testing.T, f *workflowGlance) *Client {
 	quiet := stageQuiet
 	stageQuiet = 50 * time.Millisecond
 	t.Cleanup(func() { stageQuiet = quiet })
+	settle := stagedSettleWait
+	stagedSettleWait = 300 * time.Millisecond
+	t.Cleanup(func() { stagedSettleWait = settle })
 	c, _ := newCoreTestClient(t, f.ServeHTTP)
 	return c
 }
@@ -421,6 +424,29 @@ func TestImportPrecondition(t *testing.T) {
 		if err := c.ImportPrecondition(context.Background(), "img-1", webDownload); !tc.check(err) {
 			t.Errorf("%s: err = %v", name, err)
 		}
+	}
+}
+
+// A stage broken off by an earlier run leaves the image uploading until Glance notices; the
+// import waits for it instead of calling the image staged.
+func TestImportPrecondition_brokenOffStageSettles(t *testing.T) {
+	uploading, queued := importStep{image: importImageJSON("uploading", "", "", "")}, importStep{image: importImageJSON("queued", "", "", "")}
+	f := &workflowGlance{fakeImportGlance: &fakeImportGlance{steps: []importStep{uploading, uploading, queued}}}
+	c := newWorkflowClient(t, f)
+	glanceDirect := ImportRequest{Method: ImportMethod{Name: MethodGlanceDirect}}
+	if err := c.ImportPrecondition(context.Background(), "img-1", glanceDirect); err != nil || f.imageGets.Load() != 3 {
+		t.Fatalf("err = %v after %d reads, want nil once the image is queued again", err, f.imageGets.Load())
+	}
+}
+
+func TestImport_brokenOffStageSettlesBeforeStaging(t *testing.T) {
+	data := "disk"
+	uploading, queued := importStep{image: importImageJSON("uploading", "", "", "")}, importStep{image: importImageJSON("queued", "", "", "")}
+	f := &workflowGlance{fakeImportGlance: &fakeImportGlance{steps: []importStep{uploading, queued, {image: "404"}}}}
+	c := newWorkflowClient(t, f)
+	_, err := c.Import(context.Background(), "img-1", ImportSpec{Request: ImportRequest{Method: ImportMethod{Name: MethodGlanceDirect}}, File: writeTestFile(t, data)})
+	if IsStagedDataPresent(err) || f.stagePuts.Load() != 1 {
+		t.Fatalf("err = %v, stages = %d; want the file staged once the image settled", err, f.stagePuts.Load())
 	}
 }
 
