@@ -22,7 +22,9 @@ type StepError struct {
 	Err     error
 }
 
-func (e *StepError) Error() string { return fmt.Sprintf("%s of image %s: %v", e.Step, e.ImageID, e.Err) }
+func (e *StepError) Error() string {
+	return fmt.Sprintf("%s of image %s: %v", e.Step, e.ImageID, e.Err)
+}
 func (e *StepError) Unwrap() error { return e.Err }
 
 // FinishOptions are what a new image gets once its data is in place.
