@@ -146,17 +146,25 @@ func (r *ImageMemberResource) Delete(ctx context.Context, req resource.DeleteReq
 	if resp.Diagnostics.HasError() || !r.meta.ready(&resp.Diagnostics) {
 		return
 	}
-	err := r.meta.client.DeleteMember(ctx, state.ImageID.ValueString(), state.MemberID.ValueString())
-	if glance.IsNotShared(err) {
-		resp.Diagnostics.AddWarning("Membership Left in Glance",
-			fmt.Sprintf("Image %s is not \"shared\" at the moment, and Glance changes no member of such an image: project %s's membership stays "+
-				"(hidden) and returns if the image is shared again. It goes away with the image.", state.ImageID.ValueString(), state.MemberID.ValueString()))
+	imageID, memberID := state.ImageID.ValueString(), state.MemberID.ValueString()
+	res, err := r.meta.client.RemoveMember(ctx, imageID, memberID)
+	if err != nil {
+		resp.Diagnostics.AddError("Error Removing Image Member", fmt.Sprintf("Removing project %s from image %s failed: %s", memberID, imageID, err))
 		return
 	}
-	if err != nil {
-		resp.Diagnostics.AddError("Error Removing Image Member", fmt.Sprintf("Removing project %s from image %s failed: %s",
-			state.MemberID.ValueString(), state.ImageID.ValueString(), err))
+	if res.Outcome == glance.MemberKeptHidden {
+		resp.Diagnostics.AddWarning("Membership Left in Glance", membershipKeptDetail(imageID, memberID, res.Visibility))
 	}
+}
+
+// membershipKeptDetail says what Glance keeps of a membership of an image that is not shared.
+func membershipKeptDetail(imageID, memberID, visibility string) string {
+	is := "is not \"shared\""
+	if visibility != "" {
+		is = fmt.Sprintf("has visibility %q, not \"shared\",", visibility)
+	}
+	return fmt.Sprintf("Image %s %s at the moment, and Glance changes no member of such an image: project %s's membership stays "+
+		"(hidden) and returns if the image is shared again. It goes away with the image. The membership was removed from state.", imageID, is, memberID)
 }
 
 func (r *ImageMemberResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
