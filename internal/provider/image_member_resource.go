@@ -23,6 +23,7 @@ import (
 var (
 	_ resource.ResourceWithConfigure   = &ImageMemberResource{}
 	_ resource.ResourceWithImportState = &ImageMemberResource{}
+	_ resource.ResourceWithModifyPlan  = &ImageMemberResource{}
 )
 
 // NewImageMemberResource is the glance_image_member constructor.
@@ -176,6 +177,33 @@ func (r *ImageMemberResource) ImportState(ctx context.Context, req resource.Impo
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("image_id"), imageID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("member_id"), memberID)...)
+}
+
+// ModifyPlan refuses a membership of an image that the same configuration declares not shared
+// (the image's plan recorded its visibility), and warns about a new membership of an image
+// that Glance has as not shared. Not caught at plan: an image created in the same apply (its
+// id is unknown until then; the apply fails when sharing it) and an image declared with
+// another provider configuration (only warned about, from what Glance says now).
+func (r *ImageMemberResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.meta == nil {
+		return
+	}
+	var imageID types.String
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("image_id"), &imageID)...)
+	if imageID.IsUnknown() || imageID.IsNull() {
+		return
+	}
+	id, creating := imageID.ValueString(), req.State.Raw.IsNull()
+	planned, declared := r.meta.planned.plannedVisibility(id)
+	current := ""
+	if !declared && creating && !r.meta.configUnknown && r.meta.client != nil {
+		if img, err := r.meta.client.GetImage(ctx, id); err == nil {
+			current = img.Visibility
+		}
+	}
+	if p := memberVisibilityProblem(id, planned, declared, creating, current); p != nil {
+		addPlanProblems(&resp.Diagnostics, []planProblem{*p})
+	}
 }
 
 // splitMemberID parses "image_id/member_id".

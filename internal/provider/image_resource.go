@@ -246,7 +246,7 @@ func (r *ImageResource) Create(ctx context.Context, req resource.CreateRequest, 
 	ctx = tflog.SetField(ctx, "image_id", createReq.ID)
 	img, err := r.meta.client.CreateImage(ctx, createReq)
 	if err != nil {
-		addCreateImageError(&resp.Diagnostics, createReq, !plan.ID.IsNull() && !plan.ID.IsUnknown(), err)
+		addCreateImageError(&resp.Diagnostics, createReq, !plan.ID.IsNull() && !plan.ID.IsUnknown(), err, r.meta.client.OverQuotaDetail(ctx, err))
 		return
 	}
 	// Track the image at once: if the provider dies during a long upload, the next run knows it.
@@ -265,15 +265,19 @@ func (r *ImageResource) Create(ctx context.Context, req resource.CreateRequest, 
 }
 
 // addCreateImageError words a failed POST; an id chosen in the configuration that Glance
-// already has gets advice of its own.
-func addCreateImageError(diags *diag.Diagnostics, req glance.CreateImageRequest, idConfigured bool, err error) {
+// already has gets advice of its own, and a quota refusal its quota (quota, "" otherwise).
+func addCreateImageError(diags *diag.Diagnostics, req glance.CreateImageRequest, idConfigured bool, err error, quota string) {
 	if glance.IsConflict(err) && idConfigured {
 		diags.AddAttributeError(path.Root("id"), "Image ID Already Taken",
 			fmt.Sprintf("Glance already has an image with id %s (%s). Choose another id, leave id unset, or adopt the image with "+
 				"terraform import glance_image.NAME %s.", req.ID, err, req.ID))
 		return
 	}
-	diags.AddError("Error Creating Image", imageAPIErrorDetail("creating image "+req.Name, err))
+	detail := imageAPIErrorDetail("creating image "+req.Name, err)
+	if quota != "" {
+		detail += "\n\n" + quota
+	}
+	diags.AddError("Error Creating Image", detail)
 }
 
 // imageCreateFailure is a failure after the image record was created: the diagnostic the
@@ -336,7 +340,11 @@ func (r *ImageResource) uploadImageData(ctx context.Context, id string, plan ima
 	tflog.Info(ctx, "Uploading image data", map[string]any{"source": src.String(), "store": opts.Store})
 	res, err := r.meta.client.UploadImage(ctx, id, src, opts)
 	if err != nil {
-		return nil, nil, uploadFailure(id, src, err)
+		f := uploadFailure(id, src, err)
+		if quota := r.meta.client.OverQuotaDetail(ctx, err); quota != "" {
+			f.detail += "\n\n" + quota
+		}
+		return nil, nil, f
 	}
 	return res.Image, unchangedFileFingerprint(filePath, before, opts.Decompress, res.Image), nil
 }
@@ -637,6 +645,11 @@ func addPlanProblems(diags *diag.Diagnostics, problems []planProblem) {
 
 func (r *ImageResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() { // destroy
+		var state imageModel
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		if p := destroyProblem(state.ID.ValueString(), state.Protected.ValueBool()); p != nil {
+			resp.Diagnostics.AddError(p.Summary, p.Detail)
+		}
 		return
 	}
 	var plan, state imageModel
@@ -648,28 +661,86 @@ func (r *ImageResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	r.recordPlannedVisibility(plan)
 	img := imageFactsFrom(state)
 	if !creating {
 		planInPlaceValues(ctx, plan, state, req, resp)
 	}
 	r.checkStoreAndActivation(ctx, creating, plan, img, &resp.Diagnostics)
 	src := knownSourceDecl(plan.Source)
-	switch {
-	case src == nil:
-		return
-	case creating:
-		if src.File != "" {
-			imageCheckFileExists(src.File, &resp.Diagnostics)
-		}
+	if creating {
+		r.checkNewSource(ctx, src, &resp.Diagnostics)
 		return
 	}
-	// An existing image: decide whether the declared source still describes its content.
+	// An existing image: decide whether the declared source still describes its content, then
+	// whether a replacement, for any reason, can be carried out.
+	reason := planDataReplacement(ctx, img, src, req.Private, resp)
+	var configID types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("id"), &configID)...)
+	changes := replacingChanges(replaceFieldsOf(state), replaceFieldsOf(plan), reason)
+	addPlanProblems(&resp.Diagnostics, replacementProblems(replacementFacts{
+		ConfigID: configID.ValueString(), StateID: state.ID.ValueString(), Protected: state.Protected.ValueBool(), Changes: changes}))
+}
+
+// recordPlannedVisibility tells the plans of glance_image_member which visibility the image
+// will have.
+func (r *ImageResource) recordPlannedVisibility(plan imageModel) {
+	if r.meta == nil || plan.ID.IsUnknown() || plan.ID.IsNull() || plan.Visibility.IsUnknown() {
+		return
+	}
+	r.meta.planned.setVisibility(plan.ID.ValueString(), plan.Visibility.ValueString())
+}
+
+// planDataReplacement decides whether an existing image must be replaced for its declared
+// source (nil: none, or not known yet), plans the replacement and returns why ("" when not).
+func planDataReplacement(ctx context.Context, img imageFacts, src *sourceDecl, prior privateState, resp *resource.ModifyPlanResponse) string {
+	if src == nil {
+		return ""
+	}
 	reason, compareFile := replaceReason(img, *src)
 	if compareFile {
-		reason = planFileReplaceReason(ctx, img, *src, req.Private, resp)
+		reason = planFileReplaceReason(ctx, img, *src, prior, resp)
 	}
 	if reason != "" {
 		planImageReplacement(ctx, img.ID, reason, resp)
+	}
+	return reason
+}
+
+// replaceFieldsOf reads the values whose change replaces an image; unknown ones read as
+// "(known after apply)", so that they count as changed, as they do for RequiresReplace.
+func replaceFieldsOf(m imageModel) imageReplaceFields {
+	value := func(v types.String) string {
+		if v.IsUnknown() {
+			return "(known after apply)"
+		}
+		return v.ValueString()
+	}
+	return imageReplaceFields{ID: value(m.ID), DiskFormat: value(m.DiskFormat), ContainerFormat: value(m.ContainerFormat),
+		Store: value(m.Store), HasSource: m.Source != nil}
+}
+
+// checkNewSource checks the source file of a new image: it exists, and fits in what the
+// project's image_size_total quota has left (when the cloud reports usage; not checked when
+// the file is decompressed, whose data size is unknown until it is read).
+func (r *ImageResource) checkNewSource(ctx context.Context, src *sourceDecl, diags *diag.Diagnostics) {
+	if src == nil || src.File == "" {
+		return
+	}
+	imageCheckFileExists(src.File, diags)
+	st, err := os.Stat(src.File)
+	remote := r.meta != nil && !r.meta.configUnknown && r.meta.client != nil
+	if err != nil || st.IsDir() || !remote || src.Decompress != "none" {
+		return
+	}
+	usage, err := r.meta.client.Usage(ctx)
+	if err != nil {
+		tflog.Warn(ctx, "Could not read the quota usage to check the source file's size", map[string]any{"error": err.Error()})
+		return
+	}
+	remaining, reported := usage.RemainingBytes(glance.QuotaImageSizeTotal)
+	if p := fileQuotaProblem(src.File, st.Size(), remaining, reported); p != nil {
+		addPlanProblems(diags, []planProblem{*p})
 	}
 }
 
