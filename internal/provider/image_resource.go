@@ -98,6 +98,9 @@ func (r *ImageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			"for the image to become `active` and verifies Glance's `os_hash_value` against what it sent. If anything fails after " +
 			"the image record was created, the provider deletes the image: a failed apply leaves nothing behind.\n\n" +
 			"Without `source` the resource is an image record only, for example the target of a `glance_image_import`.\n\n" +
+			"A replacement deletes the old image before it creates the new one, unless `lifecycle { create_before_destroy = true }` " +
+			"is set: use it for images that servers still boot from. A protected image (`protected = true`) is neither destroyed nor " +
+			"replaced: the plan fails and says to set `protected = false` first.\n\n" +
 			"When the content of a source file changes, the plan replaces the image and says why. Touching or moving a file " +
 			"without changing its content plans no change: the provider keeps a fingerprint (size and modification time) of the " +
 			"file and hashes it only when the fingerprint changed.",
@@ -105,7 +108,9 @@ func (r *ImageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			"id": schema.StringAttribute{
 				Optional: true, Computed: true,
 				MarkdownDescription: "Image UUID. Optional: set it to choose the id; by default the provider generates one before " +
-					"creating the image, so that a create whose answer is lost can be recovered instead of leaving an orphan. Changing it replaces the image.",
+					"creating the image, so that a create whose answer is lost can be recovered instead of leaving an orphan. Changing it replaces the image. " +
+					"While it is set, a change that would replace the image (new source data, `disk_format`, `container_format`, `store`) is a " +
+					"plan error: Glance never reuses an image id, so the new image could not get it. Remove `id` to let the provider choose a new one.",
 				Validators:    []validator.String{stringvalidator.RegexMatches(uuidPattern, "must be a UUID such as 4b1cf0a2-8c5e-4a37-9d7e-6f0c1f2e3a4b")},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplace()},
 			},
@@ -130,7 +135,8 @@ func (r *ImageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 				Validators: []validator.String{stringvalidator.OneOf(imageVisibilities...)},
 			},
 			"protected": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
-				MarkdownDescription: "A protected image cannot be deleted: set it to `false` and apply before destroying. Default: `false`."},
+				MarkdownDescription: "A protected image cannot be deleted: set it to `false` and apply before destroying or replacing it " +
+					"(the plan fails until then). Default: `false`."},
 			"hidden": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
 				MarkdownDescription: "Hide the image from default image lists (`os_hidden`). Default: `false`."},
 			"min_disk_gb": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(0),
@@ -143,14 +149,17 @@ func (r *ImageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 				Optional: true, Computed: true, ElementType: types.StringType,
 				Default:             setdefault.StaticValue(types.SetValueMust(types.StringType, []attr.Value{})),
 				Validators:          []validator.Set{setvalidator.ValueStringsAre(stringvalidator.LengthBetween(1, 255), glanceTextValidator{})},
-				MarkdownDescription: "Image tags. Default: none.",
+				MarkdownDescription: "Image tags. Default: none. Authoritative: the image ends up with exactly these tags, so tags added " +
+					"out of band (by another tool or by hand) show as drift and are removed at the next apply.",
 			},
 			"properties": schema.MapAttribute{
 				Optional: true, ElementType: types.StringType,
 				Validators: []validator.Map{mapvalidator.KeysAre(stringvalidator.LengthBetween(1, 255), glanceTextValidator{}),
 					mapvalidator.ValueStringsAre(glanceTextValidator{})},
-				MarkdownDescription: "Custom image properties, such as `os_distro` or `hw_disk_bus`. Only the keys declared here are " +
-					"managed: properties that Glance or other tools add are left alone and never show as drift (see `all_properties`). " +
+				MarkdownDescription: "Custom image properties, such as `os_distro` or `hw_disk_bus`. Not authoritative: only the keys " +
+					"declared here are managed (set, changed, and deleted when removed from this map); properties that Glance or other tools " +
+					"add are left alone and never show as drift (see `all_properties`). After `terraform import` every property counts as " +
+					"declared until the first apply, which leaves those the configuration does not declare in Glance. " +
 					"Schema attributes (`name`, `status`, …) and the reserved `os_glance_*` keys cannot be set here.",
 			},
 			"deactivated": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
