@@ -113,14 +113,17 @@ func TestAccImage_overQuota(t *testing.T) {
 		if err := os.WriteFile(file, nil, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.Truncate(file, (q.Limit-q.Usage+1)<<20); err != nil { // sparse: takes no space
+		// Larger than the whole limit, whatever other tests do to the usage meanwhile; sparse: it
+		// takes no space.
+		if err := os.Truncate(file, (q.Limit+1)<<20); err != nil {
 			t.Fatal(err)
 		}
 		resource.ParallelTest(t, resource.TestCase{
 			PreCheck:                 func() { acctest.PreCheck(t) },
 			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 			CheckDestroy:             testAccCheckImageDestroyed(t),
-			Steps: []resource.TestStep{{Config: imageConfig(name, fileSource(file)),
+			// PlanOnly: should the check ever fail to fire, nothing is uploaded.
+			Steps: []resource.TestStep{{Config: imageConfig(name, fileSource(file)), PlanOnly: true,
 				ExpectError: regexp.MustCompile(`(?s)Image Larger Than the Quota Left.*image_size_total quota has only \d+\s+bytes`)}},
 		})
 		testAccCheckNoImageNamed(t, name)
