@@ -56,7 +56,7 @@ func TestAccImageMember_unsharedImage(t *testing.T) {
 		Steps: []resource.TestStep{
 			{Config: memberConfig(t, name, "shared", true, ""), Check: setVisibilityOutOfBand(t, "private"), ExpectNonEmptyPlan: true},
 			{Config: memberConfig(t, name, "private", true, ""),
-				ExpectError: regexp.MustCompile(`(?s)Image Not Shared.*The configuration gives image.*visibility\s+"private"`)},
+				ExpectError: regexp.MustCompile(`(?s)Image Not Shared.*The\s+configuration\s+gives\s+image.*visibility\s+"private"`)},
 			{Config: memberConfig(t, name, "private", false, ""), Check: testAccCheckHiddenMembership(t)},
 		},
 	})
@@ -85,7 +85,7 @@ func TestAccImageMember_declaredPrivate(t *testing.T) {
 		Steps: []resource.TestStep{
 			{Config: memberConfig(t, name, "private", false, "")},
 			{Config: memberConfig(t, name, "private", true, ""),
-				ExpectError: regexp.MustCompile(`(?s)Image Not Shared.*The configuration gives image.*visibility\s+"private"`)},
+				ExpectError: regexp.MustCompile(`(?s)Image Not Shared.*The\s+configuration\s+gives\s+image.*visibility\s+"private"`)},
 			// Made shared in the same apply as the member is added: no error.
 			{Config: memberConfig(t, name, "shared", true, "")},
 		},

@@ -43,7 +43,7 @@ func TestAccImage_fixedIDReplacement(t *testing.T) {
 	file, _ := acctest.WriteRandomFile(t, "", 64<<10)
 	other, _ := acctest.WriteRandomFile(t, "", 64<<10)
 	fixed := fmt.Sprintf("id = %q", id)
-	want := regexp.MustCompile(`(?s)Image With a Fixed ID Cannot Be Replaced.*never reuses an image id.*Remove id from the\s+configuration`)
+	want := regexp.MustCompile(`(?s)Image With a Fixed ID Cannot Be Replaced.*never\s+reuses\s+an\s+image\s+id.*Remove\s+id\s+from\s+the\s+configuration`)
 	var kept string
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
@@ -82,12 +82,12 @@ func TestAccImage_protectedPlanChecks(t *testing.T) {
 		Steps: []resource.TestStep{
 			{Config: imageConfig(name, `protected = true`, fileSource(file)), Check: acctest.KeepID(testImageAddr, &kept)},
 			{Config: imageConfig(name, `protected = true`, `container_format = "ovf"`, fileSource(file)),
-				ExpectError: regexp.MustCompile(`(?s)Protected Image Cannot Be Replaced.*container_format changes.*protected = false.*Nothing was\s+changed`)},
+				ExpectError: regexp.MustCompile(`(?s)Protected Image Cannot Be Replaced.*container_format\s+changes.*protected\s+=\s+false.*Nothing\s+was\s+changed`)},
 			// Unprotecting in the same change does not help: the old image is still protected when it is deleted.
 			{Config: imageConfig(name, `protected = false`, `container_format = "ovf"`, fileSource(file)),
 				ExpectError: regexp.MustCompile(`Protected Image Cannot Be Replaced`)},
 			{Config: imageConfig(name, `protected = true`, fileSource(file)), Destroy: true,
-				ExpectError: regexp.MustCompile(`(?s)Image Is Protected.*protected = false.*Nothing was changed`)},
+				ExpectError: regexp.MustCompile(`(?s)Image Is Protected.*protected\s+=\s+false.*Nothing\s+was\s+changed`)},
 			{Config: imageConfig(name, `protected = true`, fileSource(file)), Check: testAccCheckImageStillActive(t, &kept)},
 			{Config: imageConfig(name, `protected = false`, fileSource(file))},
 		},
@@ -124,7 +124,7 @@ func TestAccImage_overQuota(t *testing.T) {
 			CheckDestroy:             testAccCheckImageDestroyed(t),
 			// PlanOnly: should the check ever fail to fire, nothing is uploaded.
 			Steps: []resource.TestStep{{Config: imageConfig(name, fileSource(file)), PlanOnly: true,
-				ExpectError: regexp.MustCompile(`(?s)Image Larger Than the Quota Left.*image_size_total quota has only \d+\s+bytes`)}},
+				ExpectError: regexp.MustCompile(`(?s)Image Larger Than the Quota Left.*image_size_total\s+quota\s+has\s+only\s+\d+\s+bytes`)}},
 		})
 		testAccCheckNoImageNamed(t, name)
 	})
@@ -137,7 +137,7 @@ func TestAccImage_overQuota(t *testing.T) {
 			ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 			CheckDestroy:             testAccCheckImageDestroyed(t),
 			Steps: []resource.TestStep{{Config: faultConfig(proxy, name, file),
-				ExpectError: regexp.MustCompile(`(?s)Error Uploading Image Data.*HTTP 413.*image_size_total quota \(limit \d+ MiB,\s+usage \d+\s+MiB\).*image\s+was\s+deleted`)}},
+				ExpectError: regexp.MustCompile(`(?s)Error Uploading Image Data.*HTTP\s+413.*image_size_total\s+quota\s+\(limit\s+\d+\s+MiB,\s+usage\s+\d+\s+MiB\).*image\s+was\s+deleted`)}},
 		})
 		testAccCheckNoImageNamed(t, name)
 	})
