@@ -147,8 +147,8 @@ func (r *ImageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 				MarkdownDescription: "Minimum RAM in MiB a server booted from the image needs. Default: `0`."},
 			"tags": schema.SetAttribute{
 				Optional: true, Computed: true, ElementType: types.StringType,
-				Default:             setdefault.StaticValue(types.SetValueMust(types.StringType, []attr.Value{})),
-				Validators:          []validator.Set{setvalidator.ValueStringsAre(stringvalidator.LengthBetween(1, 255), glanceTextValidator{})},
+				Default:    setdefault.StaticValue(types.SetValueMust(types.StringType, []attr.Value{})),
+				Validators: []validator.Set{setvalidator.ValueStringsAre(stringvalidator.LengthBetween(1, 255), glanceTextValidator{})},
 				MarkdownDescription: "Image tags. Default: none. Authoritative: the image ends up with exactly these tags, so tags added " +
 					"out of band (by another tool or by hand) show as drift and are removed at the next apply.",
 			},
