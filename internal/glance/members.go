@@ -61,11 +61,20 @@ func (c *Client) ShareImage(ctx context.Context, imageID, memberID string) (*Mem
 	if !IsForbidden(err) {
 		return m, err
 	}
-	img, gerr := c.GetImage(ctx, imageID)
-	if gerr == nil && img.Visibility != VisibilityShared {
-		return nil, &NotSharedError{ImageID: imageID, Visibility: img.Visibility, Err: err}
+	if visibility, notShared := c.notSharedVisibility(ctx, imageID); notShared {
+		return nil, &NotSharedError{ImageID: imageID, Visibility: visibility, Err: err}
 	}
 	return nil, err
+}
+
+// notSharedVisibility reads the image and reports its visibility when it is not "shared";
+// notShared is false when it is shared or cannot be read.
+func (c *Client) notSharedVisibility(ctx context.Context, imageID string) (visibility string, notShared bool) {
+	img, err := c.GetImage(ctx, imageID)
+	if err != nil || img.Visibility == VisibilityShared {
+		return "", false
+	}
+	return img.Visibility, true
 }
 
 // GetMember reads one membership; the owner and the member project may. Glance answers 404
@@ -110,4 +119,50 @@ func (c *Client) DeleteMember(ctx context.Context, imageID, memberID string) err
 		return nil
 	}
 	return err
+}
+
+// MemberRemoval is what RemoveMember did with a membership.
+type MemberRemoval int
+
+const (
+	// MemberRemoved: Glance deleted the membership.
+	MemberRemoved MemberRemoval = iota
+	// MemberAlreadyGone: there was no such membership (or no such image).
+	MemberAlreadyGone
+	// MemberKeptHidden: the image's visibility is not "shared", and Glance changes no member
+	// of such an image: it keeps the membership, hidden, and it returns with the visibility.
+	// It goes away with the image.
+	MemberKeptHidden
+)
+
+// RemoveMemberResult says what became of a membership RemoveMember was asked to remove.
+type RemoveMemberResult struct {
+	Outcome MemberRemoval
+	// Visibility is the image's visibility when Outcome is MemberKeptHidden ("" when Glance
+	// said so without the image being read).
+	Visibility string
+}
+
+// RemoveMember stops sharing an image with a project (owner side), whatever the image's
+// visibility. Glance refuses member calls on an image that is not "shared": DELETE answers
+// 403 "Not allowed to delete members for image ..." (the same bare 403 a caller that is not
+// the owner gets) or, on some releases, 404 "Only shared images have members". On a 403 the
+// image is read: when its visibility is not "shared" the result is MemberKeptHidden, not an
+// error; otherwise Glance's refusal comes back as it is.
+func (c *Client) RemoveMember(ctx context.Context, imageID, memberID string) (RemoveMemberResult, error) {
+	err := c.doJSON(ctx, call{method: http.MethodDelete, path: memberPath(imageID, memberID), idempotent: true})
+	switch {
+	case err == nil:
+		return RemoveMemberResult{Outcome: MemberRemoved}, nil
+	case IsNotShared(err):
+		visibility, _ := c.notSharedVisibility(ctx, imageID)
+		return RemoveMemberResult{Outcome: MemberKeptHidden, Visibility: visibility}, nil
+	case IsNotFound(err):
+		return RemoveMemberResult{Outcome: MemberAlreadyGone}, nil
+	case IsForbidden(err):
+		if visibility, notShared := c.notSharedVisibility(ctx, imageID); notShared {
+			return RemoveMemberResult{Outcome: MemberKeptHidden, Visibility: visibility}, nil
+		}
+	}
+	return RemoveMemberResult{}, err
 }

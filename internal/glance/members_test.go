@@ -319,3 +319,66 @@ func TestShareImage_conflictNotExplained(t *testing.T) {
 		t.Fatalf("err = %v after %d image reads, want the 409 and no read", err, reads.Load())
 	}
 }
+
+// newRemoveTestClient answers DELETE .../members/p2 with status and message, and serves the
+// image with visibility (404 when it is empty).
+func newRemoveTestClient(t *testing.T, status int, message, visibility string) (*Client, *atomic.Int32) {
+	t.Helper()
+	var imageReads atomic.Int32
+	c, _ := newCoreTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case r.Method == http.MethodDelete && r.URL.Path == "/glance/v2/images/img/members/p2":
+			w.WriteHeader(status)
+			if message != "" {
+				_, _ = w.Write([]byte(`{"message": "` + message + `<br /><br />\n\n\n", "code": "` + http.StatusText(status) + `"}`))
+			}
+		case r.Method == http.MethodGet && r.URL.Path == "/glance/v2/images/img":
+			imageReads.Add(1)
+			if visibility == "" {
+				w.WriteHeader(http.StatusNotFound)
+				return
+			}
+			_, _ = w.Write([]byte(`{"id": "img", "status": "active", "visibility": "` + visibility + `"}`))
+		default:
+			t.Errorf("unexpected %s %s", r.Method, r.URL.Path)
+			w.WriteHeader(http.StatusTeapot)
+		}
+	})
+	return c, &imageReads
+}
+
+func TestRemoveMember_outcomes(t *testing.T) {
+	cases := map[string]struct {
+		status              int
+		message, visibility string
+		want                RemoveMemberResult
+		wantErr             func(error) bool
+		reads               int32
+	}{
+		"removed":          {status: http.StatusNoContent, visibility: "shared", want: RemoveMemberResult{Outcome: MemberRemoved}},
+		"already gone":     {status: http.StatusNotFound, message: "Not found", visibility: "shared", want: RemoveMemberResult{Outcome: MemberAlreadyGone}},
+		"private image":    {status: http.StatusForbidden, message: "Not allowed to delete members for image img.", visibility: "private", want: RemoveMemberResult{Outcome: MemberKeptHidden, Visibility: "private"}, reads: 1},
+		"community":        {status: http.StatusForbidden, message: "Not allowed to delete members for image img.", visibility: "community", want: RemoveMemberResult{Outcome: MemberKeptHidden, Visibility: "community"}, reads: 1},
+		"404 not shared":   {status: http.StatusNotFound, message: "Only shared images have members.", visibility: "public", want: RemoveMemberResult{Outcome: MemberKeptHidden, Visibility: "public"}, reads: 1},
+		"not owner":        {status: http.StatusForbidden, message: "Not allowed to delete members for image img.", visibility: "shared", wantErr: IsForbidden, reads: 1},
+		"image unreadable": {status: http.StatusForbidden, message: "Not allowed to delete members for image img.", wantErr: IsForbidden, reads: 1},
+		"bad request":      {status: http.StatusBadRequest, message: "bad", visibility: "private", wantErr: IsBadRequest},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			c, reads := newRemoveTestClient(t, tc.status, tc.message, tc.visibility)
+			got, err := c.RemoveMember(context.Background(), "img", "p2")
+			if tc.wantErr != nil {
+				if !tc.wantErr(err) {
+					t.Fatalf("err = %v, want Glance's refusal", err)
+				}
+			} else if err != nil || got != tc.want {
+				t.Fatalf("RemoveMember = %+v, %v; want %+v", got, err, tc.want)
+			}
+			if reads.Load() != tc.reads {
+				t.Errorf("%d image reads, want %d", reads.Load(), tc.reads)
+			}
+		})
+	}
+}

@@ -23,6 +23,7 @@ import (
 var (
 	_ resource.ResourceWithConfigure   = &ImageMemberResource{}
 	_ resource.ResourceWithImportState = &ImageMemberResource{}
+	_ resource.ResourceWithModifyPlan  = &ImageMemberResource{}
 )
 
 // NewImageMemberResource is the glance_image_member constructor.
@@ -41,7 +42,12 @@ func (r *ImageMemberResource) Schema(_ context.Context, _ resource.SchemaRequest
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Shares an image with another project: the owner's side of image sharing (`POST /v2/images/{id}/members`). " +
 			"The image must have `visibility = \"shared\"`. The membership starts `pending`; the other project accepts or rejects it " +
-			"with `glance_image_member_status`, configured with that project's credentials. Destroying this resource stops sharing.",
+			"with `glance_image_member_status`, configured with that project's credentials. Destroying this resource stops sharing.\n\n" +
+			"While the image is not `shared`, Glance hides its members but keeps them (they return when it is shared again) and refuses " +
+			"to remove them: destroying this resource then succeeds with a warning, and the membership goes away with the image. " +
+			"A member of an image that the same configuration (with the same provider configuration) declares not `shared` is a plan " +
+			"error; a new member of an image that Glance has as not shared is a plan warning. Not caught at plan: an image created in " +
+			"the same apply (its id is unknown until then), which fails when the member is created.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{Computed: true, MarkdownDescription: "`image_id/member_id`, also the import id.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
@@ -146,17 +152,25 @@ func (r *ImageMemberResource) Delete(ctx context.Context, req resource.DeleteReq
 	if resp.Diagnostics.HasError() || !r.meta.ready(&resp.Diagnostics) {
 		return
 	}
-	err := r.meta.client.DeleteMember(ctx, state.ImageID.ValueString(), state.MemberID.ValueString())
-	if glance.IsNotShared(err) {
-		resp.Diagnostics.AddWarning("Membership Left in Glance",
-			fmt.Sprintf("Image %s is not \"shared\" at the moment, and Glance changes no member of such an image: project %s's membership stays "+
-				"(hidden) and returns if the image is shared again. It goes away with the image.", state.ImageID.ValueString(), state.MemberID.ValueString()))
+	imageID, memberID := state.ImageID.ValueString(), state.MemberID.ValueString()
+	res, err := r.meta.client.RemoveMember(ctx, imageID, memberID)
+	if err != nil {
+		resp.Diagnostics.AddError("Error Removing Image Member", fmt.Sprintf("Removing project %s from image %s failed: %s", memberID, imageID, err))
 		return
 	}
-	if err != nil {
-		resp.Diagnostics.AddError("Error Removing Image Member", fmt.Sprintf("Removing project %s from image %s failed: %s",
-			state.MemberID.ValueString(), state.ImageID.ValueString(), err))
+	if res.Outcome == glance.MemberKeptHidden {
+		resp.Diagnostics.AddWarning("Membership Left in Glance", membershipKeptDetail(imageID, memberID, res.Visibility))
 	}
+}
+
+// membershipKeptDetail says what Glance keeps of a membership of an image that is not shared.
+func membershipKeptDetail(imageID, memberID, visibility string) string {
+	is := "is not \"shared\""
+	if visibility != "" {
+		is = fmt.Sprintf("has visibility %q, not \"shared\",", visibility)
+	}
+	return fmt.Sprintf("Image %s %s at the moment, and Glance changes no member of such an image: project %s's membership stays "+
+		"(hidden) and returns if the image is shared again. It goes away with the image. The membership was removed from state.", imageID, is, memberID)
 }
 
 func (r *ImageMemberResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
@@ -168,6 +182,33 @@ func (r *ImageMemberResource) ImportState(ctx context.Context, req resource.Impo
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("image_id"), imageID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("member_id"), memberID)...)
+}
+
+// ModifyPlan refuses a membership of an image that the same configuration declares not shared
+// (the image's plan recorded its visibility), and warns about a new membership of an image
+// that Glance has as not shared. Not caught at plan: an image created in the same apply (its
+// id is unknown until then; the apply fails when sharing it) and an image declared with
+// another provider configuration (only warned about, from what Glance says now).
+func (r *ImageMemberResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.meta == nil {
+		return
+	}
+	var imageID types.String
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("image_id"), &imageID)...)
+	if imageID.IsUnknown() || imageID.IsNull() {
+		return
+	}
+	id, creating := imageID.ValueString(), req.State.Raw.IsNull()
+	planned, declared := r.meta.planned.plannedVisibility(id)
+	current := ""
+	if !declared && creating && !r.meta.configUnknown && r.meta.client != nil {
+		if img, err := r.meta.client.GetImage(ctx, id); err == nil {
+			current = img.Visibility
+		}
+	}
+	if p := memberVisibilityProblem(id, planned, declared, creating, current); p != nil {
+		addPlanProblems(&resp.Diagnostics, []planProblem{*p})
+	}
 }
 
 // splitMemberID parses "image_id/member_id".

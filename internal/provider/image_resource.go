@@ -99,6 +99,9 @@ func (r *ImageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			"for the image to become `active` and verifies Glance's `os_hash_value` against what it sent. If anything fails after " +
 			"the image record was created, the provider deletes the image: a failed apply leaves nothing behind.\n\n" +
 			"Without `source` the resource is an image record only, for example the target of a `glance_image_import`.\n\n" +
+			"A replacement deletes the old image before it creates the new one, unless `lifecycle { create_before_destroy = true }` " +
+			"is set: use it for images that servers still boot from. A protected image (`protected = true`) is neither destroyed nor " +
+			"replaced: the plan fails and says to set `protected = false` first.\n\n" +
 			"When the content of a source file changes, the plan replaces the image and says why. Touching or moving a file " +
 			"without changing its content plans no change: the provider keeps a fingerprint (size and modification time) of the " +
 			"file and hashes it only when the fingerprint changed.",
@@ -106,7 +109,9 @@ func (r *ImageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			"id": schema.StringAttribute{
 				Optional: true, Computed: true,
 				MarkdownDescription: "Image UUID. Optional: set it to choose the id; by default the provider generates one before " +
-					"creating the image, so that a create whose answer is lost can be recovered instead of leaving an orphan. Changing it replaces the image.",
+					"creating the image, so that a create whose answer is lost can be recovered instead of leaving an orphan. Changing it replaces the image. " +
+					"While it is set, a change that would replace the image (new source data, `disk_format`, `container_format`, `store`) is a " +
+					"plan error: Glance never reuses an image id, so the new image could not get it. Remove `id` to let the provider choose a new one.",
 				Validators:    []validator.String{stringvalidator.RegexMatches(uuidPattern, "must be a UUID such as 4b1cf0a2-8c5e-4a37-9d7e-6f0c1f2e3a4b")},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplace()},
 			},
@@ -131,7 +136,8 @@ func (r *ImageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 				Validators: []validator.String{stringvalidator.OneOf(imageVisibilities...)},
 			},
 			"protected": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
-				MarkdownDescription: "A protected image cannot be deleted: set it to `false` and apply before destroying. Default: `false`."},
+				MarkdownDescription: "A protected image cannot be deleted: set it to `false` and apply before destroying or replacing it " +
+					"(the plan fails until then). Default: `false`."},
 			"hidden": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
 				MarkdownDescription: "Hide the image from default image lists (`os_hidden`). Default: `false`."},
 			"min_disk_gb": schema.Int64Attribute{Optional: true, Computed: true, Default: int64default.StaticInt64(0),
@@ -142,16 +148,19 @@ func (r *ImageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 				MarkdownDescription: "Minimum RAM in MiB a server booted from the image needs. Default: `0`."},
 			"tags": schema.SetAttribute{
 				Optional: true, Computed: true, ElementType: types.StringType,
-				Default:             setdefault.StaticValue(types.SetValueMust(types.StringType, []attr.Value{})),
-				Validators:          []validator.Set{setvalidator.ValueStringsAre(stringvalidator.LengthBetween(1, 255), glanceTextValidator{})},
-				MarkdownDescription: "Image tags. Default: none.",
+				Default:    setdefault.StaticValue(types.SetValueMust(types.StringType, []attr.Value{})),
+				Validators: []validator.Set{setvalidator.ValueStringsAre(stringvalidator.LengthBetween(1, 255), glanceTextValidator{})},
+				MarkdownDescription: "Image tags. Default: none. Authoritative: the image ends up with exactly these tags, so tags added " +
+					"out of band (by another tool or by hand) show as drift and are removed at the next apply.",
 			},
 			"properties": schema.MapAttribute{
 				Optional: true, ElementType: types.StringType,
 				Validators: []validator.Map{mapvalidator.KeysAre(stringvalidator.LengthBetween(1, 255), glanceTextValidator{}),
 					mapvalidator.ValueStringsAre(glanceTextValidator{})},
-				MarkdownDescription: "Custom image properties, such as `os_distro` or `hw_disk_bus`. Only the keys declared here are " +
-					"managed: properties that Glance or other tools add are left alone and never show as drift (see `all_properties`). " +
+				MarkdownDescription: "Custom image properties, such as `os_distro` or `hw_disk_bus`. Not authoritative: only the keys " +
+					"declared here are managed (set, changed, and deleted when removed from this map); properties that Glance or other tools " +
+					"add are left alone and never show as drift (see `all_properties`). After `terraform import` every property counts as " +
+					"declared until the first apply, which leaves those the configuration does not declare in Glance. " +
 					"Schema attributes (`name`, `status`, …) and the reserved `os_glance_*` keys cannot be set here.",
 			},
 			"deactivated": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
@@ -247,7 +256,7 @@ func (r *ImageResource) Create(ctx context.Context, req resource.CreateRequest, 
 	ctx = tflog.SetField(ctx, "image_id", createReq.ID)
 	img, err := r.meta.client.CreateImage(ctx, createReq)
 	if err != nil {
-		addCreateImageError(&resp.Diagnostics, createReq, !plan.ID.IsNull() && !plan.ID.IsUnknown(), err)
+		addCreateImageError(&resp.Diagnostics, createReq, !plan.ID.IsNull() && !plan.ID.IsUnknown(), err, r.meta.client.OverQuotaDetail(ctx, err))
 		return
 	}
 	// Track the image at once: if the provider dies during a long upload, the next run knows it.
@@ -266,15 +275,19 @@ func (r *ImageResource) Create(ctx context.Context, req resource.CreateRequest, 
 }
 
 // addCreateImageError words a failed POST; an id chosen in the configuration that Glance
-// already has gets advice of its own.
-func addCreateImageError(diags *diag.Diagnostics, req glance.CreateImageRequest, idConfigured bool, err error) {
+// already has gets advice of its own, and a quota refusal its quota (quota, "" otherwise).
+func addCreateImageError(diags *diag.Diagnostics, req glance.CreateImageRequest, idConfigured bool, err error, quota string) {
 	if glance.IsConflict(err) && idConfigured {
 		diags.AddAttributeError(path.Root("id"), "Image ID Already Taken",
 			fmt.Sprintf("Glance already has an image with id %s (%s). Choose another id, leave id unset, or adopt the image with "+
 				"terraform import glance_image.NAME %s.", req.ID, err, req.ID))
 		return
 	}
-	diags.AddError("Error Creating Image", imageAPIErrorDetail("creating image "+req.Name, err))
+	detail := imageAPIErrorDetail("creating image "+req.Name, err)
+	if quota != "" {
+		detail += "\n\n" + quota
+	}
+	diags.AddError("Error Creating Image", detail)
 }
 
 // imageCreateFailure is a failure after the image record was created: the diagnostic the
@@ -337,7 +350,11 @@ func (r *ImageResource) uploadImageData(ctx context.Context, id string, plan ima
 	tflog.Info(ctx, "Uploading image data", map[string]any{"source": src.String(), "store": opts.Store})
 	res, err := r.meta.client.UploadImage(ctx, id, src, opts)
 	if err != nil {
-		return nil, nil, uploadFailure(id, src, err)
+		f := uploadFailure(id, src, err)
+		if quota := r.meta.client.OverQuotaDetail(ctx, err); quota != "" {
+			f.detail += "\n\n" + quota
+		}
+		return nil, nil, f
 	}
 	return res.Image, unchangedFileFingerprint(filePath, before, opts.Decompress, res.Image), nil
 }
@@ -638,6 +655,11 @@ func addPlanProblems(diags *diag.Diagnostics, problems []planProblem) {
 
 func (r *ImageResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.Plan.Raw.IsNull() { // destroy
+		var state imageModel
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		if p := destroyProblem(state.ID.ValueString(), state.Protected.ValueBool()); p != nil {
+			resp.Diagnostics.AddError(p.Summary, p.Detail)
+		}
 		return
 	}
 	var plan, state imageModel
@@ -649,28 +671,86 @@ func (r *ImageResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	r.recordPlannedVisibility(plan)
 	img := imageFactsFrom(state)
 	if !creating {
 		planInPlaceValues(ctx, plan, state, req, resp)
 	}
 	r.checkStoreAndActivation(ctx, creating, plan, img, &resp.Diagnostics)
 	src := knownSourceDecl(plan.Source)
-	switch {
-	case src == nil:
-		return
-	case creating:
-		if src.File != "" {
-			imageCheckFileExists(src.File, &resp.Diagnostics)
-		}
+	if creating {
+		r.checkNewSource(ctx, src, &resp.Diagnostics)
 		return
 	}
-	// An existing image: decide whether the declared source still describes its content.
+	// An existing image: decide whether the declared source still describes its content, then
+	// whether a replacement, for any reason, can be carried out.
+	reason := planDataReplacement(ctx, img, src, req.Private, resp)
+	var configID types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("id"), &configID)...)
+	changes := replacingChanges(replaceFieldsOf(state), replaceFieldsOf(plan), reason)
+	addPlanProblems(&resp.Diagnostics, replacementProblems(replacementFacts{
+		ConfigID: configID.ValueString(), StateID: state.ID.ValueString(), Protected: state.Protected.ValueBool(), Changes: changes}))
+}
+
+// recordPlannedVisibility tells the plans of glance_image_member which visibility the image
+// will have.
+func (r *ImageResource) recordPlannedVisibility(plan imageModel) {
+	if r.meta == nil || plan.ID.IsUnknown() || plan.ID.IsNull() || plan.Visibility.IsUnknown() {
+		return
+	}
+	r.meta.planned.setVisibility(plan.ID.ValueString(), plan.Visibility.ValueString())
+}
+
+// planDataReplacement decides whether an existing image must be replaced for its declared
+// source (nil: none, or not known yet), plans the replacement and returns why ("" when not).
+func planDataReplacement(ctx context.Context, img imageFacts, src *sourceDecl, prior privateState, resp *resource.ModifyPlanResponse) string {
+	if src == nil {
+		return ""
+	}
 	reason, compareFile := replaceReason(img, *src)
 	if compareFile {
-		reason = planFileReplaceReason(ctx, img, *src, req.Private, resp)
+		reason = planFileReplaceReason(ctx, img, *src, prior, resp)
 	}
 	if reason != "" {
 		planImageReplacement(ctx, img.ID, reason, resp)
+	}
+	return reason
+}
+
+// replaceFieldsOf reads the values whose change replaces an image; unknown ones read as
+// "(known after apply)", so that they count as changed, as they do for RequiresReplace.
+func replaceFieldsOf(m imageModel) imageReplaceFields {
+	value := func(v types.String) string {
+		if v.IsUnknown() {
+			return "(known after apply)"
+		}
+		return v.ValueString()
+	}
+	return imageReplaceFields{ID: value(m.ID), DiskFormat: value(m.DiskFormat), ContainerFormat: value(m.ContainerFormat),
+		Store: value(m.Store), HasSource: m.Source != nil}
+}
+
+// checkNewSource checks the source file of a new image: it exists, and fits in what the
+// project's image_size_total quota has left (when the cloud reports usage; not checked when
+// the file is decompressed, whose data size is unknown until it is read).
+func (r *ImageResource) checkNewSource(ctx context.Context, src *sourceDecl, diags *diag.Diagnostics) {
+	if src == nil || src.File == "" {
+		return
+	}
+	imageCheckFileExists(src.File, diags)
+	st, err := os.Stat(src.File)
+	remote := r.meta != nil && !r.meta.configUnknown && r.meta.client != nil
+	if err != nil || st.IsDir() || !remote || src.Decompress != "none" {
+		return
+	}
+	usage, err := r.meta.client.Usage(ctx)
+	if err != nil {
+		tflog.Warn(ctx, "Could not read the quota usage to check the source file's size", map[string]any{"error": err.Error()})
+		return
+	}
+	remaining, reported := usage.RemainingBytes(glance.QuotaImageSizeTotal)
+	if p := fileQuotaProblem(src.File, st.Size(), remaining, reported); p != nil {
+		addPlanProblems(diags, []planProblem{*p})
 	}
 }
 

@@ -282,3 +282,117 @@ func httpURL(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
+
+// imageReplaceFields are the values of an image whose change replaces it: the schema marks
+// them RequiresReplace, and the framework does not tell ModifyPlan which attribute plan
+// modifiers asked for a replacement, so the plan compares them itself.
+type imageReplaceFields struct {
+	ID, DiskFormat, ContainerFormat, Store string
+	HasSource                              bool
+}
+
+// replacingChanges lists why an existing image is replaced, in words: the attributes Glance
+// cannot change in place that change, and dataReason (why its data changes, "" when it
+// does not).
+func replacingChanges(prior, planned imageReplaceFields, dataReason string) []string {
+	var changes []string
+	changed := func(attribute, from, to string) {
+		if from != to {
+			changes = append(changes, fmt.Sprintf("%s changes from %q to %q", attribute, from, to))
+		}
+	}
+	changed("id", prior.ID, planned.ID)
+	changed("disk_format", prior.DiskFormat, planned.DiskFormat)
+	changed("container_format", prior.ContainerFormat, planned.ContainerFormat)
+	if planned.HasSource {
+		changed("store", prior.Store, planned.Store)
+	}
+	if dataReason != "" {
+		changes = append(changes, dataReason)
+	}
+	return changes
+}
+
+// replacementFacts is what decides whether a planned replacement of an existing image can be
+// carried out.
+type replacementFacts struct {
+	// ConfigID is the id set in the configuration ("" when it is not set).
+	ConfigID, StateID string
+	// Protected is the image's protected flag in state: Glance refuses to delete it.
+	Protected bool
+	Changes   []string // replacingChanges
+}
+
+// replacementProblems refuses, at plan, a replacement that would fail half-way: an id fixed in
+// the configuration (Glance never reuses an image id, so the create after the delete fails and
+// leaves nothing) and a protected image (Glance refuses the delete).
+func replacementProblems(f replacementFacts) []planProblem {
+	if len(f.Changes) == 0 {
+		return nil
+	}
+	why := strings.Join(f.Changes, "; ")
+	var problems []planProblem
+	if f.ConfigID != "" && f.ConfigID == f.StateID {
+		problems = append(problems, planProblem{Attribute: "id", Summary: "Image With a Fixed ID Cannot Be Replaced",
+			Detail: fmt.Sprintf("This change replaces image %s (%s): Terraform would delete the image and create a new one with the id the "+
+				"configuration sets. Glance never reuses an image id, not even after the image is deleted, so the create would fail "+
+				"after the image is gone. Remove id from the configuration to let the provider choose a new id for the replacement, "+
+				"or revert the change. Nothing was changed.", f.StateID, why)})
+	}
+	if f.Protected {
+		problems = append(problems, planProblem{Attribute: "protected", Summary: "Protected Image Cannot Be Replaced",
+			Detail: fmt.Sprintf("This change replaces image %s (%s), but the image is protected and Glance refuses to delete it. "+
+				"Set protected = false and apply that change alone first, then make this one. Nothing was changed.", f.StateID, why)})
+	}
+	return problems
+}
+
+// destroyProblem refuses, at plan, to destroy a protected image: Glance would refuse the
+// delete at apply.
+func destroyProblem(id string, protected bool) *planProblem {
+	if !protected {
+		return nil
+	}
+	return &planProblem{Summary: "Image Is Protected",
+		Detail: fmt.Sprintf("Image %s is protected, and Glance refuses to delete a protected image. Set protected = false on the "+
+			"glance_image and apply, then destroy it (or remove it from the configuration). Nothing was changed.", id)}
+}
+
+// fileQuotaProblem: a new image's local file that is larger than what the project's
+// image_size_total quota has left cannot be uploaded. remaining and reported come from
+// glance.Usage.RemainingBytes (reported is false without unified limits).
+func fileQuotaProblem(file string, size, remaining int64, reported bool) *planProblem {
+	if !reported || size <= remaining {
+		return nil
+	}
+	return &planProblem{Attribute: "source.file", Summary: "Image Larger Than the Quota Left",
+		Detail: fmt.Sprintf("source.file %s has %d bytes (%s), but the project's image_size_total quota has only %d bytes (%s) left. "+
+			"Delete images the project no longer needs, or ask for a higher limit (the glance_usage data source shows limit and usage).",
+			file, size, mibString(size), remaining, mibString(remaining))}
+}
+
+// mibString words a byte count in MiB, as Glance's quotas count.
+func mibString(n int64) string {
+	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+}
+
+// memberVisibilityProblem decides, at plan, about a membership of an image that is not
+// shared. planned is the visibility a glance_image of the same plan declares (declared false
+// when none of this provider configuration has that id); current is what Glance says now
+// ("" when not read). A declared non-shared visibility is an error; without a declaration,
+// a new membership of an image Glance has as non-shared is a warning, since another provider
+// configuration may share it first in the same apply.
+func memberVisibilityProblem(imageID, planned string, declared, creating bool, current string) *planProblem {
+	switch {
+	case declared && planned != "" && planned != glance.VisibilityShared:
+		return &planProblem{Attribute: "image_id", Summary: "Image Not Shared",
+			Detail: fmt.Sprintf("The configuration gives image %s visibility %q, and only images with visibility \"shared\" can have members "+
+				"(Glance hides, but keeps, the members of an image that is not shared). Set visibility = \"shared\" on the glance_image, "+
+				"or remove this glance_image_member.", imageID, planned)}
+	case !declared && creating && current != "" && current != glance.VisibilityShared:
+		return &planProblem{Attribute: "image_id", Warning: true, Summary: "Image Not Shared",
+			Detail: fmt.Sprintf("Image %s has visibility %q, and only images with visibility \"shared\" can have members: creating this "+
+				"membership fails unless the image is made shared before. Set visibility = \"shared\" on the image.", imageID, current)}
+	}
+	return nil
+}

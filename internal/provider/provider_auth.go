@@ -28,6 +28,8 @@ type providerMeta struct {
 	// configUnknown is set when the provider configuration depends on values known only at
 	// apply: plan-time checks that need the API are skipped.
 	configUnknown bool
+	// planned is what glance_image plans tell glance_image_member plans.
+	planned plannedImages
 }
 
 // connect authenticates (unless token + endpoint make it unnecessary), picks the image

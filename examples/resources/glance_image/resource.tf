@@ -35,6 +35,22 @@ resource "glance_image" "debian" {
   }
 }
 
+# An image that servers boot from: a new file replaces the image, and by default Terraform
+# deletes the old image first. create_before_destroy uploads the new one before the old one
+# is deleted (leave id unset: Glance never reuses an image id).
+resource "glance_image" "golden" {
+  name        = "golden-base"
+  disk_format = "qcow2"
+
+  source = {
+    file = "${path.module}/images/golden-base.qcow2"
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
 # A record without data, filled by glance_image_import.
 resource "glance_image" "record" {
   name        = "imported-later"
