@@ -297,32 +297,37 @@ type imageCreateFailure struct{ summary, detail string }
 // completeCreate does what follows the POST: upload the source, deactivate, protect (last, so
 // that a failure before it can still delete the image).
 func (r *ImageResource) completeCreate(ctx context.Context, img *glance.Image, plan imageModel, headers map[string]string, protect bool) (*glance.Image, *imageFingerprint, *imageCreateFailure) {
-	client, id := r.meta.client, img.ID
 	var fingerprint *imageFingerprint
 	if plan.Source != nil {
 		var failure *imageCreateFailure
-		if img, fingerprint, failure = r.uploadImageData(ctx, id, plan, headers); failure != nil {
+		if img, fingerprint, failure = r.uploadImageData(ctx, img.ID, plan, headers); failure != nil {
 			return nil, nil, failure
 		}
 	}
-	var err error
-	if plan.Deactivated.ValueBool() {
-		if img.Status != glance.StatusActive {
-			return nil, nil, &imageCreateFailure{"Error Deactivating Image", fmt.Sprintf("Image %s has status %q: only an image with data (active) can be deactivated. Add a source, or set deactivated = false.", id, img.Status)}
-		}
-		if err = client.Deactivate(ctx, id); err != nil {
-			return nil, nil, &imageCreateFailure{"Error Deactivating Image", imageAPIErrorDetail("deactivating image "+id, err)}
-		}
-		if img, err = client.GetImage(ctx, id); err != nil {
-			return nil, nil, &imageCreateFailure{"Error Reading Image", imageAPIErrorDetail("reading image "+id, err)}
-		}
-	}
-	if protect {
-		if img, err = client.UpdateImage(ctx, id, []glance.PatchOp{{Op: "replace", Path: "/protected", Value: true}}); err != nil {
-			return nil, nil, &imageCreateFailure{"Error Protecting Image", imageAPIErrorDetail("setting protected on image "+id, err)}
-		}
+	img, err := r.meta.client.FinishImage(ctx, img, glance.FinishOptions{Deactivate: plan.Deactivated.ValueBool(), Protect: protect})
+	if err != nil {
+		return nil, nil, finishFailure(err)
 	}
 	return img, fingerprint, nil
+}
+
+// finishFailure maps the errors of glance.FinishImage to their diagnostics.
+func finishFailure(err error) *imageCreateFailure {
+	var step *glance.StepError
+	if !errors.As(err, &step) {
+		return &imageCreateFailure{"Error Creating Image", err.Error()}
+	}
+	id := step.ImageID
+	var state *glance.ImageStateError
+	switch {
+	case errors.As(err, &state):
+		return &imageCreateFailure{"Error Deactivating Image", fmt.Sprintf("Image %s has status %q: only an image with data (active) can be deactivated. Add a source, or set deactivated = false.", id, state.Status)}
+	case step.Step == glance.StepDeactivate:
+		return &imageCreateFailure{"Error Deactivating Image", imageAPIErrorDetail("deactivating image "+id, step.Err)}
+	case step.Step == glance.StepProtect:
+		return &imageCreateFailure{"Error Protecting Image", imageAPIErrorDetail("setting protected on image "+id, step.Err)}
+	}
+	return &imageCreateFailure{"Error Reading Image", imageAPIErrorDetail("reading image "+id, step.Err)}
 }
 
 // failCreate deletes the image of a failed create and reports the failure; when the delete
@@ -505,35 +510,30 @@ func (r *ImageResource) Update(ctx context.Context, req resource.UpdateRequest, 
 // updateImage applies the patch operations, then the change of activation, and returns the
 // image as Glance has it afterwards (nil after an error, reported in diags).
 func (r *ImageResource) updateImage(ctx context.Context, id string, ops []glance.PatchOp, deactivate, deactivated bool, diags *diag.Diagnostics) *glance.Image {
-	client := r.meta.client
-	var img *glance.Image
-	var err error
-	if len(ops) > 0 {
-		tflog.Debug(ctx, "Updating image", map[string]any{"operations": len(ops)})
-		if img, err = client.UpdateImage(ctx, id, ops); err != nil {
-			diags.AddError("Error Updating Image", imageAPIErrorDetail("updating image "+id, err))
-			return nil
-		}
+	activation := glance.ActivationUnchanged
+	switch {
+	case deactivate && !deactivated:
+		activation = glance.ActivationDeactivate
+	case !deactivate && deactivated:
+		activation = glance.ActivationReactivate
 	}
-	if deactivate != deactivated {
-		action, call := "reactivating", client.Reactivate
-		if deactivate {
-			action, call = "deactivating", client.Deactivate
-		}
-		if err := call(ctx, id); err != nil {
-			diags.AddError("Error Changing Image Activation", imageAPIErrorDetail(action+" image "+id, err)+
-				"\n\nOnly an image with data can be deactivated, and by default only its owner or an admin may do it.")
-			return nil
-		}
-		img = nil // the status changed since
+	img, err := r.meta.client.ChangeImage(ctx, id, ops, activation)
+	var step *glance.StepError
+	switch {
+	case err == nil:
+		return img
+	case !errors.As(err, &step):
+		diags.AddError("Error Updating Image", imageAPIErrorDetail("updating image "+id, err))
+	case step.Step == glance.StepPatch:
+		diags.AddError("Error Updating Image", imageAPIErrorDetail("updating image "+id, step.Err))
+	case step.Step == glance.StepDeactivate, step.Step == glance.StepReactivate:
+		action := map[string]string{glance.StepDeactivate: "deactivating", glance.StepReactivate: "reactivating"}[step.Step]
+		diags.AddError("Error Changing Image Activation", imageAPIErrorDetail(action+" image "+id, step.Err)+
+			"\n\nOnly an image with data can be deactivated, and by default only its owner or an admin may do it.")
+	default:
+		diags.AddError("Error Reading Image", imageAPIErrorDetail("reading image "+id, step.Err))
 	}
-	if img == nil {
-		if img, err = client.GetImage(ctx, id); err != nil {
-			diags.AddError("Error Reading Image", imageAPIErrorDetail("reading image "+id, err))
-			return nil
-		}
-	}
-	return img
+	return nil
 }
 
 // withoutProperties returns m without the named properties among its declared ones.
