@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -139,8 +140,9 @@ func (c *Client) Usage(ctx context.Context) (Usage, error) {
 }
 
 // cloudInfo memoises what a cloud offers for the life of one Client (one Terraform command),
-// so that a plan of many imports asks once. Errors are not kept, except that a cloud has no
-// multiple stores. Quota usage changes with every upload and is never memoised.
+// so that a plan of many images or imports asks once. Errors are not kept, except that a cloud
+// has no multiple stores. Quota usage changes with every upload: its memoised copy is only for
+// plan-time estimates (CachedUsage); the glance_usage data source reads it fresh.
 type cloudInfo struct {
 	mu          sync.Mutex
 	methods     []string
@@ -148,6 +150,8 @@ type cloudInfo struct {
 	stores      []Store
 	storesErr   error // an IsUnsupported error: the cloud has no multiple stores
 	haveStores  bool
+	usage       Usage
+	haveUsage   bool
 }
 
 // CachedImportMethods is ImportMethods, asked once per Client.
@@ -177,4 +181,19 @@ func (c *Client) CachedStores(ctx context.Context) ([]Store, error) {
 		c.info.stores, c.info.storesErr, c.info.haveStores = s, err, true
 	}
 	return slices.Clone(c.info.stores), c.info.storesErr
+}
+
+// CachedUsage is Usage, asked once per Client: a snapshot for plan-time checks of many images
+// (Glance with unified limits takes a second or more to compute it).
+func (c *Client) CachedUsage(ctx context.Context) (Usage, error) {
+	c.info.mu.Lock()
+	defer c.info.mu.Unlock()
+	if !c.info.haveUsage {
+		u, err := c.Usage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		c.info.usage, c.info.haveUsage = u, true
+	}
+	return maps.Clone(c.info.usage), nil
 }

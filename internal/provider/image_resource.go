@@ -730,9 +730,14 @@ func replaceFieldsOf(m imageModel) imageReplaceFields {
 		Store: value(m.Store), HasSource: m.Source != nil}
 }
 
-// checkNewSource checks the source file of a new image: it exists, and fits in what the
-// project's image_size_total quota has left (when the cloud reports usage; not checked when
-// the file is decompressed, whose data size is unknown until it is read).
+// quotaCheckMinBytes is the smallest source file whose size is checked against the quota at
+// plan. Reading the usage costs Glance a second or more (with unified limits); a smaller file
+// fails about as fast at upload, where a 413 names the quota, its limit and the usage.
+const quotaCheckMinBytes = 2 << 30
+
+// checkNewSource checks the source file of a new image: it exists, and, from 2 GiB on, fits in
+// what the project's image_size_total quota has left (when the cloud reports usage; not checked
+// when the file is decompressed, whose data size is unknown until it is read).
 func (r *ImageResource) checkNewSource(ctx context.Context, src *sourceDecl, diags *diag.Diagnostics) {
 	if src == nil || src.File == "" {
 		return
@@ -740,10 +745,10 @@ func (r *ImageResource) checkNewSource(ctx context.Context, src *sourceDecl, dia
 	imageCheckFileExists(src.File, diags)
 	st, err := os.Stat(src.File)
 	remote := r.meta != nil && !r.meta.configUnknown && r.meta.client != nil
-	if err != nil || st.IsDir() || !remote || src.Decompress != "none" {
+	if err != nil || st.IsDir() || !remote || src.Decompress != "none" || st.Size() < quotaCheckMinBytes {
 		return
 	}
-	usage, err := r.meta.client.Usage(ctx)
+	usage, err := r.meta.client.CachedUsage(ctx)
 	if err != nil {
 		tflog.Warn(ctx, "Could not read the quota usage to check the source file's size", map[string]any{"error": err.Error()})
 		return
