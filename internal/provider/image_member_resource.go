@@ -45,8 +45,9 @@ func (r *ImageMemberResource) Schema(_ context.Context, _ resource.SchemaRequest
 			"with `glance_image_member_status`, configured with that project's credentials. Destroying this resource stops sharing.\n\n" +
 			"While the image is not `shared`, Glance hides its members but keeps them (they return when it is shared again) and refuses " +
 			"to remove them: destroying this resource then succeeds with a warning, and the membership goes away with the image. " +
-			"A member of an image that the same configuration (with the same provider configuration) declares not `shared` is a plan " +
-			"error; a new member of an image that Glance has as not shared is a plan warning. Not caught at plan: an image created in " +
+			"A new member of an image that the same configuration (with the same provider configuration) declares not `shared` is a plan " +
+			"error; an existing member of such an image is a plan warning (the membership stays, hidden, and returns when the image is " +
+			"shared again); a new member of an image that Glance has as not shared is a plan warning. Not caught at plan: an image created in " +
 			"the same apply (its id is unknown until then), which fails when the member is created.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{Computed: true, MarkdownDescription: "`image_id/member_id`, also the import id.",

@@ -108,7 +108,7 @@ func TestMemberVisibilityProblem_cases(t *testing.T) {
 	}{
 		"declared shared":                 {planned: "shared", declared: true, creating: true, current: "private"},
 		"declared private":                {planned: "private", declared: true, creating: true, want: "error"},
-		"declared private, existing":      {planned: "community", declared: true, want: "error"},
+		"declared private, existing":      {planned: "community", declared: true, want: "warning"},
 		"declared unknown":                {planned: "", declared: true, creating: true, current: "private"},
 		"not declared, private in Glance": {creating: true, current: "private", want: "warning"},
 		"not declared, existing member":   {current: "private"},
