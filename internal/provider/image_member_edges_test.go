@@ -46,8 +46,8 @@ func testAccCheckHiddenMembership(t *testing.T) resource.TestCheckFunc {
 }
 
 // TestAccImageMember_unsharedImage: once the image is no longer shared, declaring it private
-// with the member still declared is a plan error, and removing the member succeeds (with a
-// warning: Glance keeps the membership, hidden).
+// with the member still declared applies (a warning: Glance keeps the membership, hidden, and
+// it returns when the image is shared again), and removing the member succeeds.
 func TestAccImageMember_unsharedImage(t *testing.T) {
 	name := acctest.RandomName("member-unshared")
 	resource.ParallelTest(t, resource.TestCase{
@@ -55,8 +55,7 @@ func TestAccImageMember_unsharedImage(t *testing.T) {
 		CheckDestroy: testAccCheckImageDestroyed(t),
 		Steps: []resource.TestStep{
 			{Config: memberConfig(t, name, "shared", true, ""), Check: setVisibilityOutOfBand(t, "private"), ExpectNonEmptyPlan: true},
-			{Config: memberConfig(t, name, "private", true, ""),
-				ExpectError: regexp.MustCompile(`(?s)Image Not Shared.*The\s+configuration\s+gives\s+image.*visibility\s+"private"`)},
+			{Config: memberConfig(t, name, "private", true, ""), Check: testAccCheckHiddenMembership(t)},
 			{Config: memberConfig(t, name, "private", false, ""), Check: testAccCheckHiddenMembership(t)},
 		},
 	})
