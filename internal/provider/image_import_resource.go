@@ -495,7 +495,7 @@ func (r *ImageImportResource) ModifyPlan(ctx context.Context, req resource.Modif
 	}
 	// Checks against the cloud, only for what this plan changes, and silently skipped while
 	// the provider configuration is not known yet.
-	if r.meta == nil || r.meta.configUnknown || r.meta.client == nil {
+	if !r.meta.canCall() {
 		return
 	}
 	r.checkPlanAgainstCloud(ctx, &resp.Diagnostics, plan, change)

@@ -202,7 +202,7 @@ func (r *ImageMemberResource) ModifyPlan(ctx context.Context, req resource.Modif
 	id, creating := imageID.ValueString(), req.State.Raw.IsNull()
 	planned, declared := r.meta.planned.plannedVisibility(id)
 	current := ""
-	if !declared && creating && !r.meta.configUnknown && r.meta.client != nil {
+	if !declared && creating && r.meta.canCall() {
 		if img, err := r.meta.client.GetImage(ctx, id); err == nil {
 			current = img.Visibility
 		}

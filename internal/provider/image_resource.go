@@ -742,10 +742,8 @@ func (r *ImageResource) checkNewSource(ctx context.Context, src *sourceDecl, dia
 	if src == nil || src.File == "" {
 		return
 	}
-	imageCheckFileExists(src.File, diags)
-	st, err := os.Stat(src.File)
-	remote := r.meta != nil && !r.meta.configUnknown && r.meta.client != nil
-	if err != nil || st.IsDir() || !remote || src.Decompress != "none" || st.Size() < quotaCheckMinBytes {
+	st, ok := imageCheckFileExists(src.File, diags)
+	if !ok || !r.meta.canCall() || src.Decompress != "none" || st.Size() < quotaCheckMinBytes {
 		return
 	}
 	usage, err := r.meta.client.CachedUsage(ctx)
@@ -762,8 +760,7 @@ func (r *ImageResource) checkNewSource(ctx context.Context, src *sourceDecl, dia
 // checkStoreAndActivation reports a store the cloud does not have (for a new image, when the
 // provider can reach the cloud) and a deactivation of an image that has no data.
 func (r *ImageResource) checkStoreAndActivation(ctx context.Context, creating bool, plan imageModel, img imageFacts, diags *diag.Diagnostics) {
-	remote := r.meta != nil && !r.meta.configUnknown && r.meta.client != nil
-	if creating && remote && !plan.Store.IsNull() && !plan.Store.IsUnknown() {
+	if creating && r.meta.canCall() && !plan.Store.IsNull() && !plan.Store.IsUnknown() {
 		r.checkStore(ctx, plan.Store.ValueString(), diags)
 	}
 	if cannotDeactivate(creating, plan.Source != nil, img, plan.Deactivated.ValueBool()) {
@@ -948,16 +945,21 @@ func (r *ImageResource) checkStore(ctx context.Context, store string, diags *dia
 		fmt.Sprintf("The cloud has no store %q. It has: %s.", store, strings.Join(ids, ", ")))
 }
 
-func imageCheckFileExists(p string, diags *diag.Diagnostics) {
+// imageCheckFileExists reports a source file that cannot be read or is a directory; it returns
+// the file's info and whether it is a usable file.
+func imageCheckFileExists(p string, diags *diag.Diagnostics) (os.FileInfo, bool) {
 	st, err := os.Stat(p)
 	switch {
 	case err != nil:
 		diags.AddAttributeError(path.Root("source").AtName("file"), "Source File Not Found",
 			fmt.Sprintf("source.file: cannot read %s: %s. Check the path (relative paths are relative to the directory terraform runs in; path.module helps).", p, err))
+		return nil, false
 	case st.IsDir():
 		diags.AddAttributeError(path.Root("source").AtName("file"), "Source Is a Directory",
 			fmt.Sprintf("source.file %s is a directory. Point it at the image file itself.", p))
+		return nil, false
 	}
+	return st, true
 }
 
 // imageSource builds the data-plane source; the second value is the file path, if any.

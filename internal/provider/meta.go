@@ -35,3 +35,9 @@ func (m *providerMeta) ready(diags *diag.Diagnostics) bool {
 	}
 	return true
 }
+
+// canCall reports, without a diagnostic, whether the API can be called: plan-time checks
+// against the cloud are skipped (not failed) while the provider configuration is unknown.
+func (m *providerMeta) canCall() bool {
+	return m != nil && !m.configUnknown && m.client != nil
+}
