@@ -260,11 +260,6 @@ func storesWithData(want []string, img *glance.Image) []string {
 	})
 }
 
-// without returns the elements of a that are not in b, in a's order.
-func without(a, b []string) []string {
-	return slices.DeleteFunc(slices.Clone(a), func(s string) bool { return slices.Contains(b, s) })
-}
-
 // listOrNoStore renders a store list for a message.
 func listOrNoStore(list []string) string {
 	if len(list) == 0 {

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -66,4 +67,9 @@ func knownString(v types.String) *string {
 	}
 	s := v.ValueString()
 	return &s
+}
+
+// without returns the elements of a that are not in b, in a's order.
+func without(a, b []string) []string {
+	return slices.DeleteFunc(slices.Clone(a), func(s string) bool { return slices.Contains(b, s) })
 }
