@@ -154,7 +154,7 @@ CONF
 # write_glance_conf DIR PORT LIMITS(true|false) MULTISTORE(1|0) OSLO_LIMIT_ENDPOINT_ID
 write_glance_conf() {
   local d=$1 port=$2 limits=$3 multi=$4 ep=$5
-  mkdir -p "$d"/{images/fast,images/slow,images/default,staging,tasks,lock}
+  mkdir -p "$d"/{images/fast,images/slow,images/default,staging,tasks,lock,cache}
   sed "s#^disable_by_file_path = .*#disable_by_file_path = $d/healthcheck_disable#" \
     /etc/glance/glance-api-paste.ini >"$d/glance-api-paste.ini"
   {
@@ -168,6 +168,8 @@ log_file = $d/glance-api.log
 enabled_import_methods = [glance-direct,web-download,copy-image,glance-download]
 worker_self_reference_url = http://127.0.0.1:$port
 use_keystone_limits = $limits
+# the image cache and its management API (GET/PUT/DELETE /v2/cache), for glance_image_cache
+image_cache_dir = $d/cache
 CONF
     if [[ $multi == 1 ]]; then
       cat <<CONF
@@ -231,7 +233,7 @@ system_scope = all
 endpoint_id = $ep
 
 [paste_deploy]
-flavor = keystone
+flavor = keystone+cachemanagement
 config_file = $d/glance-api-paste.ini
 
 [oslo_concurrency]
@@ -420,7 +422,8 @@ down_all() {
 
 healthy() { # state is complete
   [[ -f $E/configured && -f $E/env/acctest.env && -f $E/keystone-short/uwsgi.ini && -f $E/keystone/keystone.db && -f $E/glance/glance.db && -f $E/www/img8m.bin ]] &&
-    grep -q GLANCE_ACC_TLS_CACERT "$E/env/acctest.env" # written since the TLS front ends exist
+    grep -q GLANCE_ACC_TLS_CACERT "$E/env/acctest.env" && # written since the TLS front ends exist
+    grep -q '^image_cache_dir' "$E/glance/glance-api.conf" # the image cache is on since issue 16
 }
 
 up() {
