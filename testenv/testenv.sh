@@ -80,11 +80,12 @@ start_bg() {
 # ---------------------------------------------------------------------------------------------
 install() {
   if [[ -x /usr/bin/glance-api && -x /usr/bin/keystone-manage && -x /usr/bin/openstack && -x /usr/bin/jq &&
-    -x /usr/bin/sqlite3 && -x /usr/bin/bc && -x /usr/bin/openssl && -e /usr/lib/uwsgi/plugins/python3_plugin.so ]]; then
+    -x /usr/bin/sqlite3 && -x /usr/bin/bc && -x /usr/bin/openssl && -e /usr/lib/uwsgi/plugins/python3_plugin.so &&
+    -x /usr/bin/qemu-img && -x /usr/bin/xorriso && -x /usr/bin/zstd && -x /usr/bin/xz && -x /usr/bin/bzip2 ]]; then
     return 0
   fi
   [[ $(id -u) == 0 ]] || die "Keystone and Glance are not installed, and installing them needs root (apt-get)"
-  log "installing keystone and glance-api from Debian (about 50 MB, ~50 s)"
+  log "installing keystone, glance-api, qemu-utils and xorriso from Debian (about 60 MB, ~60 s)"
   # The packages' postinst would start the services with /etc configs on 0.0.0.0; a
   # policy-rc.d that refuses keeps them stopped (Docker-style images already have one).
   local guard=0 rc=0
@@ -95,7 +96,8 @@ install() {
   {
     apt-get update -qq &&
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        glance-api keystone python3-glanceclient python3-openstackclient curl jq sqlite3 bc openssl
+        glance-api keystone python3-glanceclient python3-openstackclient curl jq sqlite3 bc openssl \
+        qemu-utils xorriso zstd xz-utils bzip2
   } >"$E/logs/apt.log" 2>&1 || rc=$?
   if [[ $guard == 1 ]]; then rm -f /usr/sbin/policy-rc.d; fi
   [[ $rc == 0 ]] || { tail -20 "$E/logs/apt.log" >&2; die "apt-get install failed"; }
