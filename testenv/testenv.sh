@@ -305,6 +305,10 @@ endpoint create --region RegionOne image admin $ADMIN_GL_URL
 endpoint create --region RegionTwo image public $GL_URL
 endpoint create --region RegionTwo image internal $GL_URL
 endpoint create --region RegionTwo image admin $GL_URL
+region create RegionThree
+endpoint create --region RegionThree image public $PLAIN_GL_URL
+endpoint create --region RegionThree image internal $PLAIN_GL_URL
+endpoint create --region RegionThree image admin $PLAIN_GL_URL
 CMDS
     for rl in image_size_total:1000000 image_stage_total:1000000 image_count_total:10000 image_count_uploading:1000; do
       echo "registered limit create --service glance --region RegionOne --default-limit ${rl#*:} ${rl%%:*}"
@@ -315,7 +319,7 @@ CMDS
   AT=$(token admin "$ADMIN_PASS" admin)
   ks() { curl -s "$KS_URL/v3/$1" -H "X-Auth-Token: $AT"; }
   SID=$(ks 'services?type=image' | jq -r '.services[0].id')
-  [[ $(ks "endpoints?service_id=$SID" | jq '.endpoints|length') == 6 ]] || { cat "$E/logs/keystone-objects.log"; die "image endpoints missing"; }
+  [[ $(ks "endpoints?service_id=$SID" | jq '.endpoints|length') == 9 ]] || { cat "$E/logs/keystone-objects.log"; die "image endpoints missing"; }
   [[ $(ks registered_limits | jq '.registered_limits|length') == 4 ]] || die "registered limits missing"
   for u in glance demo alt; do [[ $(ks "users?name=$u" | jq '.users|length') == 1 ]] || die "user $u missing"; done
   EP=$(ks "endpoints?service_id=$SID&interface=public&region_id=RegionOne" | jq -r '.endpoints[0].id')
@@ -425,7 +429,8 @@ down_all() {
 healthy() { # state is complete
   [[ -f $E/configured && -f $E/env/acctest.env && -f $E/keystone-short/uwsgi.ini && -f $E/keystone/keystone.db && -f $E/glance/glance.db && -f $E/www/img8m.bin ]] &&
     grep -q GLANCE_ACC_TLS_CACERT "$E/env/acctest.env" && # written since the TLS front ends exist
-    grep -q '^image_cache_dir' "$E/glance/glance-api.conf" # the image cache is on since issue 16
+    grep -q '^image_cache_dir' "$E/glance/glance-api.conf" && # the image cache is on since issue 16
+    grep -q RegionThree "$E/logs/keystone-objects.log" # RegionThree: the plain Glance, for per-resource regions
 }
 
 up() {

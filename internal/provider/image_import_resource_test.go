@@ -1142,7 +1142,7 @@ resource "glance_image_import" "download" {
 			{
 				Config:      config("", "RegionX"),
 				PlanOnly:    true,
-				ExpectError: testAccImageImportErr("Region Not in Catalog", `no image endpoint in region "RegionX"`, "public interface: `RegionOne`, `RegionTwo`"),
+				ExpectError: testAccImageImportErr("Region Not in Catalog", `no image endpoint in region "RegionX"`, "public interface: `RegionOne`, `RegionThree`, `RegionTwo`"),
 			},
 			{Config: config("", "regiontwo"), PlanOnly: true, ExpectNonEmptyPlan: true},
 			{Config: config(token, "RegionX"), PlanOnly: true, ExpectNonEmptyPlan: true},
