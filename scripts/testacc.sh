@@ -14,13 +14,16 @@ cd "$(dirname "$0")/.."
 # the provider in-process; tests with several provider configurations of different
 # credentials need one provider process per configuration, as in real use, so they run the
 # binary built here through dev_overrides (acctest.ExternalProvider).
-mkdir -p "$GLANCE_ENV_DIR/bin"
-go build -o "$GLANCE_ENV_DIR/bin/terraform-provider-glance" .
-export TF_CLI_CONFIG_FILE=$GLANCE_ENV_DIR/acctest.tfrc
+# The binary and CLI config belong to this checkout, not to the (maybe shared) environment, so
+# several checkouts can test against one Glance without running each other's builds.
+acc_dir=$PWD/.testenv/acc
+mkdir -p "$acc_dir/bin"
+go build -o "$acc_dir/bin/terraform-provider-glance" .
+export TF_CLI_CONFIG_FILE=$acc_dir/acctest.tfrc
 cat >"$TF_CLI_CONFIG_FILE" <<CFG
 provider_installation {
   dev_overrides {
-    "glance-provider/glance" = "$GLANCE_ENV_DIR/bin"
+    "glance-provider/glance" = "$acc_dir/bin"
   }
   direct {}
 }
