@@ -79,6 +79,8 @@ type Client struct {
 	hashAlgo atomic.Value
 	// info memoises the cloud's import methods and stores (CachedImportMethods, CachedStores).
 	info cloudInfo
+	// cacheAPI memoises whether the image cache API answers (CachedImageCacheAvailable, cache.go).
+	cacheAPI cacheProbe
 }
 
 // New returns a client for the Glance endpoint at baseURL, for example
