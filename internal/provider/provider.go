@@ -185,6 +185,7 @@ func (p *GlanceProvider) Resources(_ context.Context) []func() resource.Resource
 		NewImageImportResource,
 		NewImageMemberResource,
 		NewImageMemberStatusResource,
+		NewImageCacheResource,
 	}
 }
 
@@ -195,5 +196,6 @@ func (p *GlanceProvider) DataSources(_ context.Context) []func() datasource.Data
 		NewImportMethodsDataSource,
 		NewImageDataSource,
 		NewImagesDataSource,
+		NewCacheDataSource,
 	}
 }
