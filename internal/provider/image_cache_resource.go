@@ -73,7 +73,7 @@ func (r *ImageCacheResource) Schema(ctx context.Context, _ resource.SchemaReques
 				CreateDescription: fmt.Sprintf("How long `wait_until_cached` waits for the image to be cached. Default: `%dm`.", int(imageCacheWaitTimeout.Minutes())),
 				UpdateDescription: fmt.Sprintf("How long turning `wait_until_cached` on waits for a queued image. Default: `%dm`.", int(imageCacheWaitTimeout.Minutes()))}),
 			"state": schema.StringAttribute{Computed: true,
-				MarkdownDescription: "Where the image is: " + quotedList(imageCacheStates) + ". An image in neither is created again at the next apply."},
+				MarkdownDescription: "Where the image is, one of " + quotedList(imageCacheStates) + ". An image in neither is created again at the next apply."},
 			"size": schema.Int64Attribute{Computed: true, MarkdownDescription: "Bytes of the image in the cache; null while `queued`."},
 			"hits": schema.Int64Attribute{Computed: true, MarkdownDescription: "How often the cached copy was served; null while `queued`."},
 			"last_accessed": schema.StringAttribute{Computed: true,
