@@ -147,10 +147,12 @@ type movedImage struct {
 
 // movedImageFrom maps a TPO openstack_images_image_v2 or a pcd_images_image state to
 // glance_image. TPO's properties hold every key Glance reports beyond its schema fields
-// (os_hash_algo, os_hash_value, stores, direct_url, os_glance_*, …): those are dropped from
-// the declared properties; the others stay declared, and, like after terraform import, the
-// first apply leaves in Glance any of them the configuration does not declare (the caller
-// records their keys as adopted).
+// (os_hash_algo, os_hash_value, stores, direct_url, os_glance_*, …): those Glance sets itself
+// are dropped from the declared properties (all_properties keeps them); every other key stays
+// declared, since TPO removed undeclared keys at each apply, except os_* ones. A property the
+// new configuration does not declare therefore plans as removed (and the apply deletes it):
+// the move cannot see the configuration, and Terraform keeps the source's private state, so
+// no "adopted" list reaches the first plan as it does after terraform import.
 func movedImageFrom(attrs map[string]any) (movedImage, error) {
 	r := rawAttrs(attrs)
 	id := r.str("id")
@@ -266,7 +268,4 @@ func moveImageState(ctx context.Context, req resource.MoveStateRequest, resp *re
 	}
 	model := moved.model()
 	resp.Diagnostics.Append(resp.TargetState.Set(ctx, &model)...)
-	// As after terraform import: the first apply leaves in Glance the moved properties the
-	// configuration does not declare, instead of deleting them.
-	resp.Diagnostics.Append(savePrivateKeys(ctx, resp.TargetPrivate, imageAdoptedPropertiesKey, mapKeys(model.Properties))...)
 }

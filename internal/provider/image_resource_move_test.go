@@ -64,10 +64,14 @@ func TestMovedImageFrom_cases(t *testing.T) {
 		}, func(m movedImage) bool {
 			return m.ID == movedImageID && !m.Hidden && m.URL == "https://example.com/img.raw" && m.File == "" && m.Decompress == "none" && m.CreateTimeout == ""
 		}},
-		"decompressed url": {func(s map[string]any) { s["local_file_path"], s["image_source_url"], s["decompress"] = nil, "https://x/i.xz", true },
+		"decompressed url": {func(s map[string]any) {
+			s["local_file_path"], s["image_source_url"], s["decompress"] = nil, "https://x/i.xz", true
+		},
 			func(m movedImage) bool { return m.URL == "https://x/i.xz" && m.Decompress == "auto" }},
 		"no tags, no properties": {func(s map[string]any) { s["tags"], s["properties"] = nil, nil },
-			func(m movedImage) bool { return len(m.Tags) == 0 && m.Tags != nil && len(m.Properties) == 0 && len(m.AllProperties) == 0 }},
+			func(m movedImage) bool {
+				return len(m.Tags) == 0 && m.Tags != nil && len(m.Properties) == 0 && len(m.AllProperties) == 0
+			}},
 		"id from image_id": {func(s map[string]any) { s["id"] = "" },
 			func(m movedImage) bool { return m.ID == movedImageID }},
 		"defaults for missing formats": {func(s map[string]any) { delete(s, "container_format"); delete(s, "visibility") },
