@@ -82,18 +82,18 @@ func imageFilterAttributes(computed bool) map[string]schema.Attribute {
 		"tag": schema.StringAttribute{Optional: true, Validators: []validator.String{stringvalidator.LengthBetween(1, 255)},
 			MarkdownDescription: "Only images that have this tag; with `tags`, images must have all of them."},
 		"created_at_filter": schema.StringAttribute{Optional: true, Validators: []validator.String{timeFilterValidator{}},
-			MarkdownDescription: imageTimeFilterDescription("created")},
+			MarkdownDescription: imageTimeFilterDescription("created", "created_at")},
 		"updated_at_filter": schema.StringAttribute{Optional: true, Validators: []validator.String{timeFilterValidator{}},
-			MarkdownDescription: imageTimeFilterDescription("last updated")},
+			MarkdownDescription: imageTimeFilterDescription("last updated", "updated_at")},
 	}
 }
 
 // imageTimeFilterDescription describes the created_at / updated_at filters.
-func imageTimeFilterDescription(what string) string {
+func imageTimeFilterDescription(what, field string) string {
 	return "Only images " + what + " before, at or after a time: `<operator>:<time>`, the operator one of " + quotedList(imageTimeOperators) +
 		" and the time in ISO 8601 (`CCYY-MM-DDThh:mm:ss` with an optional offset such as `Z` or `+01:00`; UTC without one), " +
 		"for example `\"gte:2026-01-31T00:00:00Z\"`. Glance shows times to the second but keeps fractions of a second: an image's own " +
-		"`created_at` is before the image (so `gt:` it still lists the image, and `eq:` it matches nothing); compare with the next second instead."
+		"`" + field + "` is before the image (so `gt:` it still lists the image, and `eq:` it matches nothing); compare with the next second instead."
 }
 
 func (d *ImagesDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
