@@ -180,7 +180,9 @@ func movedImageFrom(attrs map[string]any) (movedImage, error) {
 	if m.Visibility == "" {
 		m.Visibility = "private"
 	}
-	if r.boolean("decompress") {
+	if r.boolean("decompress") && m.File == "" {
+		// TPO decompressed what it downloaded from image_source_url; a local file went up as
+		// it was, so its digest is that of the file itself.
 		m.Decompress = "auto"
 	}
 	if t, ok := attrs["timeouts"].(map[string]any); ok {

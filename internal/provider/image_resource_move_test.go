@@ -68,6 +68,8 @@ func TestMovedImageFrom_cases(t *testing.T) {
 			s["local_file_path"], s["image_source_url"], s["decompress"] = nil, "https://x/i.xz", true
 		},
 			func(m movedImage) bool { return m.URL == "https://x/i.xz" && m.Decompress == "auto" }},
+		"decompress ignored for a local file": {func(s map[string]any) { s["decompress"] = true },
+			func(m movedImage) bool { return m.File == "/tmp/img.raw" && m.Decompress == "none" }},
 		"no tags, no properties": {func(s map[string]any) { s["tags"], s["properties"] = nil, nil },
 			func(m movedImage) bool {
 				return len(m.Tags) == 0 && m.Tags != nil && len(m.Properties) == 0 && len(m.AllProperties) == 0

@@ -363,7 +363,8 @@ func TestAccMove_fromPCD(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "terraform.tfstate"), []byte(pcdState(img, file, altID, acctest.Env(t, "OS_REGION_NAME"))), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	writeConfig(t, dir, acctest.ExternalProvider+acctest.Alt.ProviderBlock(t, "alt")+fmt.Sprintf(`
+	config := func(file string) string {
+		return acctest.ExternalProvider + acctest.Alt.ProviderBlock(t, "alt") + fmt.Sprintf(`
 provider "glance" {}
 resource "glance_image" "img" {
   name        = %[1]q
@@ -394,7 +395,9 @@ moved {
   from = pcd_images_image_access_accept.accept
   to   = glance_image_member_status.accept
 }
-`, name, file, altID))
+`, name, file, altID)
+	}
+	writeConfig(t, dir, config(file))
 
 	// Terraform must be able to start the provider the state names, even to move away from it.
 	out, err := acctest.Terraform(t, dir, moveCLI(t, false, ""), "plan", "-input=false")
@@ -402,6 +405,18 @@ moved {
 		t.Errorf("planning without a pcd provider: want terraform to ask for it, got (err %v)\n%s", err, out)
 	}
 	env := moveCLI(t, false, buildFakePCD(t))
+	// A source file with other bytes than the image: the move plans a replacement, not an
+	// empty plan (the file is compared by content).
+	other, _ := acctest.WriteRandomFile(t, "", 1<<20)
+	writeConfig(t, dir, config(other))
+	replaced := false
+	for _, c := range planChanges(t, dir, env) {
+		replaced = replaced || c.Address == "glance_image.img" && strings.Join(c.Change.Actions, ",") == "delete,create"
+	}
+	if !replaced {
+		t.Error("a moved image whose source file differs does not plan a replacement")
+	}
+	writeConfig(t, dir, config(file))
 	checkOnlyMoves(t, planChanges(t, dir, env), map[string]string{
 		"glance_image.img":                  "pcd_images_image.img",
 		"glance_image_member.member":        "pcd_images_image_access.member",
