@@ -167,7 +167,6 @@ func movedImageFrom(attrs map[string]any) (movedImage, error) {
 		ID: id, Name: r.str("name"), DiskFormat: r.str("disk_format"), ContainerFormat: r.str("container_format"),
 		Visibility: r.str("visibility"), Protected: r.boolean("protected"), Hidden: r.boolean("hidden"),
 		MinDiskGB: r.int("min_disk_gb"), MinRAMMB: r.int("min_ram_mb"), Tags: r.strings("tags"),
-		Properties: map[string]string{}, AllProperties: map[string]string{},
 		File: r.str("local_file_path"), URL: r.str("image_source_url"), Decompress: "none",
 		Status: r.str("status"), Checksum: r.str("checksum"), Owner: r.str("owner"),
 		CreatedAt: r.str("created_at"), UpdatedAt: r.str("updated_at"), APIFile: r.str("file"), Schema: r.str("schema"),
@@ -188,16 +187,25 @@ func movedImageFrom(attrs map[string]any) (movedImage, error) {
 	if t, ok := attrs["timeouts"].(map[string]any); ok {
 		m.CreateTimeout, _ = t["create"].(string)
 	}
+	m.Properties, m.AllProperties = movedProperties(props)
+	return m, nil
+}
+
+// movedProperties splits a source state's properties into the declared ones (without what
+// Glance or client tools set) and all of the image's custom properties (without Glance's
+// schema fields, which the old providers kept among them).
+func movedProperties(props map[string]string) (declared, all map[string]string) {
+	declared, all = map[string]string{}, map[string]string{}
 	for k, v := range props {
 		if glance.IsBaseKey(k) {
 			continue
 		}
-		m.AllProperties[k] = v
+		all[k] = v
 		if !serverAddedProperty(k) {
-			m.Properties[k] = v
+			declared[k] = v
 		}
 	}
-	return m, nil
+	return declared, all
 }
 
 func splitStores(s string) []string {
