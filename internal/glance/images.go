@@ -291,7 +291,11 @@ type ListImagesOptions struct {
 	SizeMin      *int64
 	SizeMax      *int64
 	Hidden       *bool
-	Properties   map[string]string
+	// CreatedAt and UpdatedAt are time comparison filters, "<op>:<ISO 8601 time>" with op one
+	// of gt, gte, eq, neq, lt, lte.
+	CreatedAt  string
+	UpdatedAt  string
+	Properties map[string]string
 	// Sort is Glance's "sort" parameter, e.g. "name:asc,created_at:desc".
 	Sort string
 	// PageSize is the "limit" of each page; 0 lets Glance choose.
@@ -331,6 +335,12 @@ func (o ListImagesOptions) query() url.Values {
 	}
 	if o.Hidden != nil {
 		q.Set("os_hidden", strconv.FormatBool(*o.Hidden))
+	}
+	if o.CreatedAt != "" {
+		q.Set("created_at", o.CreatedAt)
+	}
+	if o.UpdatedAt != "" {
+		q.Set("updated_at", o.UpdatedAt)
 	}
 	if o.Sort != "" {
 		q.Set("sort", o.Sort)

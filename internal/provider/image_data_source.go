@@ -42,7 +42,8 @@ func (d *ImageDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 		return schema.Int64Attribute{Computed: true, MarkdownDescription: desc}
 	}
 	filters := []path.Expression{}
-	for _, k := range []string{"name", "visibility", "owner", "status", "member_status", "tags", "properties", "size_min", "size_max", "hidden", "most_recent"} {
+	for _, k := range []string{"name", "visibility", "owner", "status", "member_status", "tags", "properties", "size_min", "size_max", "hidden", "most_recent",
+		"name_regex", "tag", "created_at_filter", "updated_at_filter", "sort"} {
 		filters = append(filters, path.MatchRoot(k))
 	}
 	attrs["id"] = schema.StringAttribute{Optional: true, Computed: true,
@@ -51,6 +52,9 @@ func (d *ImageDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 			stringvalidator.RegexMatches(uuidPattern, "must be an image UUID such as 4b1cf0a2-8c5e-4a37-9d7e-6f0c1f2e3a4b")}}
 	attrs["most_recent"] = schema.BoolAttribute{Optional: true,
 		MarkdownDescription: "When several images match, take the most recently created one instead of failing. Default: `false`."}
+	attrs["sort"] = schema.StringAttribute{Optional: true, Validators: []validator.String{sortValidator{}, stringvalidator.ConflictsWith(path.MatchRoot("most_recent"))},
+		MarkdownDescription: "When several images match, take the first in this order instead of failing: comma-separated `key:direction` as Glance " +
+			"takes it, for example `name:asc` or `size:desc,created_at:desc` (`most_recent = true` is `created_at:desc`). Not with `most_recent`."}
 	attrs["disk_format"] = computedStr("Disk format.")
 	attrs["container_format"] = computedStr("Container format.")
 	attrs["protected"] = schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether the image is protected from deletion."}
@@ -132,7 +136,11 @@ func (d *ImageDataSource) imageByFilters(ctx context.Context, m imageDataModel, 
 	if diags.HasError() {
 		return nil
 	}
+	opts.Sort = m.Sort.ValueString()
 	images, err := d.meta.client.ListImages(ctx, opts)
+	if err == nil {
+		images, err = imagesNamed(images, m.NameRegex.ValueString())
+	}
 	if err != nil {
 		diags.AddError("Error Listing Images", "Could not list images: "+err.Error())
 		return nil
@@ -143,6 +151,8 @@ func (d *ImageDataSource) imageByFilters(ctx context.Context, m imageDataModel, 
 			"No image matches the filters. Check name, tags and properties; images shared with you need member_status, hidden images need "+
 				"hidden = true, and other projects' community images need visibility = \"community\".")
 		return nil
+	case len(images) > 1 && opts.Sort != "":
+		return &images[0] // the first in the requested order
 	case len(images) > 1 && !m.MostRecent.ValueBool():
 		diags.AddError("Several Images Found",
 			fmt.Sprintf("%d images match the filters; narrow them, or set most_recent = true to take the newest:\n%s", len(images), describeImages(images)))
@@ -179,11 +189,16 @@ func describeImages(images []glance.Image) string {
 // that only select.
 type imageDataModel struct {
 	imageAttrs
-	MemberStatus types.String `tfsdk:"member_status"`
-	Properties   types.Map    `tfsdk:"properties"`
-	SizeMin      types.Int64  `tfsdk:"size_min"`
-	SizeMax      types.Int64  `tfsdk:"size_max"`
-	MostRecent   types.Bool   `tfsdk:"most_recent"`
+	MemberStatus    types.String `tfsdk:"member_status"`
+	Properties      types.Map    `tfsdk:"properties"`
+	SizeMin         types.Int64  `tfsdk:"size_min"`
+	SizeMax         types.Int64  `tfsdk:"size_max"`
+	MostRecent      types.Bool   `tfsdk:"most_recent"`
+	NameRegex       types.String `tfsdk:"name_regex"`
+	Tag             types.String `tfsdk:"tag"`
+	CreatedAtFilter types.String `tfsdk:"created_at_filter"`
+	UpdatedAtFilter types.String `tfsdk:"updated_at_filter"`
+	Sort            types.String `tfsdk:"sort"`
 }
 
 // filters returns the filter arguments of the configuration.
@@ -191,5 +206,6 @@ func (m imageDataModel) filters() imageFilterModel {
 	return imageFilterModel{
 		Name: m.Name, Visibility: m.Visibility, Owner: m.Owner, Status: m.Status, MemberStatus: m.MemberStatus,
 		Tags: m.Tags, Properties: m.Properties, SizeMin: m.SizeMin, SizeMax: m.SizeMax, Hidden: m.Hidden,
+		NameRegex: m.NameRegex, Tag: m.Tag, CreatedAtFilter: m.CreatedAtFilter, UpdatedAtFilter: m.UpdatedAtFilter,
 	}
 }

@@ -24,6 +24,7 @@ var (
 	_ resource.ResourceWithConfigure   = &ImageMemberResource{}
 	_ resource.ResourceWithImportState = &ImageMemberResource{}
 	_ resource.ResourceWithModifyPlan  = &ImageMemberResource{}
+	_ resource.ResourceWithMoveState   = &ImageMemberResource{}
 )
 
 // NewImageMemberResource is the glance_image_member constructor.

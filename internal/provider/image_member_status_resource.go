@@ -23,6 +23,7 @@ var (
 	_ resource.ResourceWithConfigure   = &ImageMemberStatusResource{}
 	_ resource.ResourceWithImportState = &ImageMemberStatusResource{}
 	_ resource.ResourceWithModifyPlan  = &ImageMemberStatusResource{}
+	_ resource.ResourceWithMoveState   = &ImageMemberStatusResource{}
 )
 
 // NewImageMemberStatusResource is the glance_image_member_status constructor.

@@ -43,6 +43,7 @@ var (
 	_ resource.ResourceWithImportState    = &ImageResource{}
 	_ resource.ResourceWithValidateConfig = &ImageResource{}
 	_ resource.ResourceWithModifyPlan     = &ImageResource{}
+	_ resource.ResourceWithMoveState      = &ImageResource{}
 )
 
 // NewImageResource is the glance_image constructor.

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -74,7 +75,25 @@ func imageFilterAttributes(computed bool) map[string]schema.Attribute {
 			MarkdownDescription: "Only images of at most this many bytes; not below `size_min`."},
 		"hidden": schema.BoolAttribute{Optional: true, Computed: computed,
 			MarkdownDescription: "`true` lists only hidden images (`os_hidden`), which Glance leaves out by default."},
+		"name_regex": schema.StringAttribute{Optional: true,
+			Validators: []validator.String{regexpValidator{}, stringvalidator.ConflictsWith(path.MatchRoot("name"))},
+			MarkdownDescription: "Only images whose name matches this regular expression (RE2 syntax, unanchored: use `^` and `$` for a whole name). " +
+				"Glance cannot filter by pattern, so the provider lists the images the other filters select and keeps the matching ones. Not with `name`."},
+		"tag": schema.StringAttribute{Optional: true, Validators: []validator.String{stringvalidator.LengthBetween(1, 255)},
+			MarkdownDescription: "Only images that have this tag; with `tags`, images must have all of them."},
+		"created_at_filter": schema.StringAttribute{Optional: true, Validators: []validator.String{timeFilterValidator{}},
+			MarkdownDescription: imageTimeFilterDescription("created", "created_at")},
+		"updated_at_filter": schema.StringAttribute{Optional: true, Validators: []validator.String{timeFilterValidator{}},
+			MarkdownDescription: imageTimeFilterDescription("last updated", "updated_at")},
 	}
+}
+
+// imageTimeFilterDescription describes the created_at / updated_at filters.
+func imageTimeFilterDescription(what, field string) string {
+	return "Only images " + what + " before, at or after a time: `<operator>:<time>`, the operator one of " + quotedList(imageTimeOperators) +
+		" and the time in ISO 8601 (`CCYY-MM-DDThh:mm:ss` with an optional offset such as `Z` or `+01:00`; UTC without one), " +
+		"for example `\"gte:2026-01-31T00:00:00Z\"`. Glance shows times to the second but keeps fractions of a second: an image's own " +
+		"`" + field + "` is before the image (so `gt:` it still lists the image, and `eq:` it matches nothing); compare with the next second instead."
 }
 
 func (d *ImagesDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -136,6 +155,9 @@ func (d *ImagesDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 	}
 	opts.Sort = m.Sort.ValueString()
 	images, err := d.meta.client.ListImages(ctx, opts)
+	if err == nil {
+		images, err = imagesNamed(images, m.NameRegex.ValueString())
+	}
 	if err != nil {
 		resp.Diagnostics.AddError("Error Listing Images", "Could not list images: "+err.Error())
 		return
@@ -150,10 +172,12 @@ func expandImageFilters(ctx context.Context, f imageFilterModel) (glance.ListIma
 	o := glance.ListImagesOptions{
 		Name: f.Name.ValueString(), Visibility: f.Visibility.ValueString(), Owner: f.Owner.ValueString(),
 		Status: f.Status.ValueString(), MemberStatus: f.MemberStatus.ValueString(),
+		CreatedAt: f.CreatedAtFilter.ValueString(), UpdatedAt: f.UpdatedAtFilter.ValueString(),
 	}
 	if !f.Tags.IsNull() && !f.Tags.IsUnknown() {
 		diags.Append(f.Tags.ElementsAs(ctx, &o.Tags, false)...)
 	}
+	o.Tags = imageFilterTags(o.Tags, f.Tag.ValueString())
 	if !f.Properties.IsNull() && !f.Properties.IsUnknown() {
 		diags.Append(f.Properties.ElementsAs(ctx, &o.Properties, false)...)
 	}
@@ -191,16 +215,20 @@ func flattenImageList(images []glance.Image) types.List {
 }
 
 type imageFilterModel struct {
-	Name         types.String `tfsdk:"name"`
-	Visibility   types.String `tfsdk:"visibility"`
-	Owner        types.String `tfsdk:"owner"`
-	Status       types.String `tfsdk:"status"`
-	MemberStatus types.String `tfsdk:"member_status"`
-	Tags         types.Set    `tfsdk:"tags"`
-	Properties   types.Map    `tfsdk:"properties"`
-	SizeMin      types.Int64  `tfsdk:"size_min"`
-	SizeMax      types.Int64  `tfsdk:"size_max"`
-	Hidden       types.Bool   `tfsdk:"hidden"`
+	Name            types.String `tfsdk:"name"`
+	Visibility      types.String `tfsdk:"visibility"`
+	Owner           types.String `tfsdk:"owner"`
+	Status          types.String `tfsdk:"status"`
+	MemberStatus    types.String `tfsdk:"member_status"`
+	Tags            types.Set    `tfsdk:"tags"`
+	Properties      types.Map    `tfsdk:"properties"`
+	SizeMin         types.Int64  `tfsdk:"size_min"`
+	SizeMax         types.Int64  `tfsdk:"size_max"`
+	Hidden          types.Bool   `tfsdk:"hidden"`
+	NameRegex       types.String `tfsdk:"name_regex"`
+	Tag             types.String `tfsdk:"tag"`
+	CreatedAtFilter types.String `tfsdk:"created_at_filter"`
+	UpdatedAtFilter types.String `tfsdk:"updated_at_filter"`
 }
 
 type imagesModel struct {
