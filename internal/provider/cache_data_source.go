@@ -40,6 +40,7 @@ func (d *CacheDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 			"admin role and a Glance with an image cache and the cache management pipeline (paste flavor `keystone+cachemanagement`); " +
 			"otherwise reading fails and says which is missing.",
 		Attributes: map[string]schema.Attribute{
+			"region": regionDataSourceAttribute("listing (the cache of that region's image API)"),
 			"cached_images": schema.ListNestedAttribute{
 				Computed:            true,
 				MarkdownDescription: "The cached images, ordered by image id as Glance lists them.",
@@ -64,8 +65,9 @@ func (d *CacheDataSource) Configure(_ context.Context, req datasource.ConfigureR
 	d.meta = metaFrom(req.ProviderData, &resp.Diagnostics)
 }
 
-func (d *CacheDataSource) Read(ctx context.Context, _ datasource.ReadRequest, resp *datasource.ReadResponse) {
-	if !d.meta.ready(&resp.Diagnostics) {
+func (d *CacheDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	region, ok := useDataSourceRegion(ctx, &d.meta, req.Config, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	ic, err := d.meta.client.ListImageCache(ctx)
@@ -77,7 +79,9 @@ func (d *CacheDataSource) Read(ctx context.Context, _ datasource.ReadRequest, re
 		resp.Diagnostics.AddError("Error Reading Image Cache", "Could not list the image cache: "+err.Error())
 		return
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, flattenCache(ic))...)
+	state := flattenCache(ic)
+	state.Region = region
+	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 }
 
 // flattenCache maps Glance's cache listing to the data source's model.
@@ -97,6 +101,7 @@ func flattenCache(ic *glance.ImageCache) cacheModel {
 }
 
 type cacheModel struct {
-	CachedImages types.List `tfsdk:"cached_images"`
-	QueuedImages types.List `tfsdk:"queued_images"`
+	Region       types.String `tfsdk:"region"`
+	CachedImages types.List   `tfsdk:"cached_images"`
+	QueuedImages types.List   `tfsdk:"queued_images"`
 }

@@ -33,6 +33,30 @@ func (m *providerMeta) imageEndpoints() ([]catalogImageEndpoint, bool) {
 
 // imageEndpoints reads the catalog of the current token, so it follows re-authentication.
 func (k *keystoneAuth) imageEndpoints() ([]catalogImageEndpoint, bool) {
+	eps, ok := k.imageCatalog()
+	if !ok {
+		return nil, false
+	}
+	var out []catalogImageEndpoint
+	for _, ep := range eps {
+		out = append(out, catalogImageEndpoint{region: firstNonEmpty(ep.Region, ep.RegionID), iface: strings.ToLower(ep.Interface)})
+	}
+	return out, true
+}
+
+// catalogEndpointEntry is one endpoint of the token's catalog, as Keystone lists it.
+type catalogEndpointEntry = tokens.Endpoint
+
+// imageCatalogEndpoints lists the image endpoints of the current token's catalog (none without
+// a catalog).
+func (k *keystoneAuth) imageCatalogEndpoints() []catalogEndpointEntry {
+	eps, _ := k.imageCatalog()
+	return eps
+}
+
+// imageCatalog returns the image endpoints of the current token's catalog; ok is false when the
+// token came without a catalog.
+func (k *keystoneAuth) imageCatalog() ([]catalogEndpointEntry, bool) {
 	type catalogResult interface {
 		ExtractServiceCatalog() (*tokens.ServiceCatalog, error)
 	}
@@ -44,17 +68,10 @@ func (k *keystoneAuth) imageEndpoints() ([]catalogImageEndpoint, bool) {
 	if err != nil || sc == nil || len(sc.Entries) == 0 {
 		return nil, false
 	}
-	var out []catalogImageEndpoint
+	var out []catalogEndpointEntry
 	for _, e := range sc.Entries {
-		if e.Type != "image" {
-			continue
-		}
-		for _, ep := range e.Endpoints {
-			region := ep.Region
-			if region == "" {
-				region = ep.RegionID
-			}
-			out = append(out, catalogImageEndpoint{region: region, iface: strings.ToLower(ep.Interface)})
+		if e.Type == "image" {
+			out = append(out, e.Endpoints...)
 		}
 	}
 	return out, true

@@ -59,6 +59,7 @@ func (r *ImageCacheResource) Schema(ctx context.Context, _ resource.SchemaReques
 			"An image that leaves the cache (evicted, pruned, or its image deleted) is created again at the next apply. Downloads " +
 			"change `hits` and `last_accessed`; that never makes a plan.",
 		Attributes: map[string]schema.Attribute{
+			"region": regionResourceAttribute("cache entry (the image's region; the cache of that region's image API)"),
 			"id": schema.StringAttribute{Computed: true, MarkdownDescription: "The image id, also the import id.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
 			"image_id": schema.StringAttribute{Required: true,
@@ -94,7 +95,7 @@ func (r *ImageCacheResource) Configure(_ context.Context, req resource.Configure
 func (r *ImageCacheResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan imageCacheModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() || !r.meta.ready(&resp.Diagnostics) {
+	if resp.Diagnostics.HasError() || !useRegion(&r.meta, &plan.Region, &resp.Diagnostics) {
 		return
 	}
 	timeout, diags := plan.Timeouts.Create(ctx, imageCacheWaitTimeout)
@@ -103,6 +104,7 @@ func (r *ImageCacheResource) Create(ctx context.Context, req resource.CreateRequ
 		return
 	}
 	r.queue(ctx, timeout, "timeouts.create", &plan, &resp.State, &resp.Diagnostics)
+	resp.Diagnostics.Append(imageCacheIdentity.set(ctx, resp.Identity, plan.Region, plan.ImageID)...)
 }
 
 // queue runs the one client operation of Create and Update and saves what it found. An image
@@ -171,7 +173,7 @@ func cacheUnavailableDetail(err error) string {
 func (r *ImageCacheResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state imageCacheModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || !r.meta.ready(&resp.Diagnostics) {
+	if resp.Diagnostics.HasError() || !imageCacheIdentity.startRead(ctx, &r.meta, &state.Region, resp, state.ImageID) {
 		return
 	}
 	id := state.ImageID.ValueString()
@@ -201,7 +203,7 @@ func (r *ImageCacheResource) Read(ctx context.Context, req resource.ReadRequest,
 func (r *ImageCacheResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan imageCacheModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() || !r.meta.ready(&resp.Diagnostics) {
+	if resp.Diagnostics.HasError() || !useRegion(&r.meta, &plan.Region, &resp.Diagnostics) {
 		return
 	}
 	timeout, diags := plan.Timeouts.Update(ctx, imageCacheWaitTimeout)
@@ -210,12 +212,13 @@ func (r *ImageCacheResource) Update(ctx context.Context, req resource.UpdateRequ
 		return
 	}
 	r.queue(ctx, timeout, "timeouts.update", &plan, &resp.State, &resp.Diagnostics)
+	resp.Diagnostics.Append(imageCacheIdentity.set(ctx, resp.Identity, plan.Region, plan.ImageID)...)
 }
 
 func (r *ImageCacheResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state imageCacheModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || !r.meta.ready(&resp.Diagnostics) {
+	if resp.Diagnostics.HasError() || !useRegion(&r.meta, &state.Region, &resp.Diagnostics) {
 		return
 	}
 	id := state.ImageID.ValueString()
@@ -228,21 +231,22 @@ func (r *ImageCacheResource) Delete(ctx context.Context, req resource.DeleteRequ
 	}
 }
 
+// ImportState takes the image id, with @<region> for another region than the provider's, or
+// an identity (identity.go).
 func (r *ImageCacheResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if !uuidPattern.MatchString(req.ID) {
-		resp.Diagnostics.AddError("Invalid Import ID",
-			fmt.Sprintf("%q is not an image id: import a glance_image_cache by the UUID of the cached image, for example 4b1cf0a2-8c5e-4a37-9d7e-6f0c1f2e3a4b.", req.ID))
+	values := imageCacheIdentity.importState(ctx, req, resp)
+	if values == nil {
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("image_id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), values[0])...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("wait_until_cached"), false)...)
 }
 
 // ModifyPlan fails the plan of a new cache entry when the cloud does not offer the cache API
-// to these credentials (asked once per provider configuration). Other failures of that check
+// to these credentials (asked once per provider configuration and region). Other failures of that check
 // are left to the apply.
 func (r *ImageCacheResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	r.meta = planRegion(ctx, r.meta, req, resp) // the cache API of the entry's region
 	if req.Plan.Raw.IsNull() || !req.State.Raw.IsNull() || !r.meta.canCall() {
 		return
 	}
@@ -284,6 +288,7 @@ func rfc3339OrNull(t time.Time) types.String {
 }
 
 type imageCacheModel struct {
+	Region          types.String   `tfsdk:"region"`
 	ID              types.String   `tfsdk:"id"`
 	ImageID         types.String   `tfsdk:"image_id"`
 	WaitUntilCached types.Bool     `tfsdk:"wait_until_cached"`

@@ -46,6 +46,7 @@ func (d *ImageDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 		"name_regex", "tag", "created_at_filter", "updated_at_filter", "sort"} {
 		filters = append(filters, path.MatchRoot(k))
 	}
+	attrs["region"] = regionDataSourceAttribute("lookup")
 	attrs["id"] = schema.StringAttribute{Optional: true, Computed: true,
 		MarkdownDescription: "Image UUID. With `id`, the other filters are not allowed.",
 		Validators: []validator.String{stringvalidator.ConflictsWith(filters...),
@@ -89,7 +90,7 @@ func (d *ImageDataSource) ValidateConfig(ctx context.Context, req datasource.Val
 func (d *ImageDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m imageDataModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() || !d.meta.ready(&resp.Diagnostics) {
+	if resp.Diagnostics.HasError() || !useRegion(&d.meta, &m.Region, &resp.Diagnostics) {
 		return
 	}
 	var img *glance.Image
@@ -189,6 +190,7 @@ func describeImages(images []glance.Image) string {
 // that only select.
 type imageDataModel struct {
 	imageAttrs
+	Region          types.String `tfsdk:"region"`
 	MemberStatus    types.String `tfsdk:"member_status"`
 	Properties      types.Map    `tfsdk:"properties"`
 	SizeMin         types.Int64  `tfsdk:"size_min"`

@@ -88,6 +88,8 @@ func (r *ImageImportResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"deletes the copy this resource made (`DELETE /v2/stores/{store}/{image}`), and destroy deletes every copy this resource " +
 			"made (see `copied_stores`), never the last copy of the data. A copy that disappears out of band is made again.",
 		Attributes: map[string]schema.Attribute{
+			"region": regionResourceAttribute("import (the region of `image_id`, the image it fills; not `glance_region`, " +
+				"the region glance-download copies from)"),
 			"id": schema.StringAttribute{
 				Computed:            true,
 				MarkdownDescription: "The image id (same as `image_id`).",
@@ -126,7 +128,8 @@ func (r *ImageImportResource) Schema(ctx context.Context, _ resource.SchemaReque
 				Optional: true,
 				MarkdownDescription: "Region of the source image, required with (and only allowed with) `glance-download`. Glance looks the region's image " +
 					"endpoint up in the caller's token catalog; the plan checks that the catalog has one for `glance_service_interface`. " +
-					"Changing it replaces this resource.",
+					"Changing it replaces this resource. Not to be confused with `region`, the region of the image this import fills " +
+					"(the Glance that runs the import).",
 				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
 			"glance_service_interface": schema.StringAttribute{
@@ -214,7 +217,7 @@ func (r *ImageImportResource) Configure(_ context.Context, req resource.Configur
 func (r *ImageImportResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan imageImportModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() || !r.meta.ready(&resp.Diagnostics) {
+	if resp.Diagnostics.HasError() || !useRegion(&r.meta, &plan.Region, &resp.Diagnostics) {
 		return
 	}
 	timeout, diags := plan.Timeouts.Create(ctx, imageImportCreateTimeout)
@@ -244,12 +247,13 @@ func (r *ImageImportResource) Create(ctx context.Context, req resource.CreateReq
 	plan.ID = types.StringValue(id)
 	flattenImageImport(&plan, res.Image, res.Copied)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	resp.Diagnostics.Append(imageImportIdentity.set(ctx, resp.Identity, plan.Region, plan.ImageID)...)
 }
 
 func (r *ImageImportResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state imageImportModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || !r.meta.ready(&resp.Diagnostics) {
+	if resp.Diagnostics.HasError() || !imageImportIdentity.startRead(ctx, &r.meta, &state.Region, resp, state.ImageID) {
 		return
 	}
 	id := state.ImageID.ValueString()
@@ -299,7 +303,7 @@ func (r *ImageImportResource) Update(ctx context.Context, req resource.UpdateReq
 	var plan, state imageImportModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || !r.meta.ready(&resp.Diagnostics) {
+	if resp.Diagnostics.HasError() || !useRegion(&r.meta, &plan.Region, &resp.Diagnostics) {
 		return
 	}
 	timeout, diags := plan.Timeouts.Update(ctx, imageImportUpdateTimeout)
@@ -340,6 +344,7 @@ func (r *ImageImportResource) Update(ctx context.Context, req resource.UpdateReq
 	flattenImageImport(&plan, img, copied)
 	keepPlannedImageImport(&plan, planned)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	resp.Diagnostics.Append(imageImportIdentity.set(ctx, resp.Identity, plan.Region, plan.ImageID)...)
 }
 
 // updateCopies brings a copy-image import's stores in line with the plan. It returns the image
@@ -391,7 +396,7 @@ func (r *ImageImportResource) Delete(ctx context.Context, req resource.DeleteReq
 		tflog.Info(ctx, "Removing the import from the state; the image's data stays with the image", map[string]any{"image_id": id})
 		return
 	}
-	if !r.meta.ready(&resp.Diagnostics) {
+	if !useRegion(&r.meta, &state.Region, &resp.Diagnostics) {
 		return
 	}
 	timeout, diags := state.Timeouts.Delete(ctx, imageImportDeleteTimeout)
@@ -408,16 +413,16 @@ func (r *ImageImportResource) Delete(ctx context.Context, req resource.DeleteReq
 	}
 }
 
+// ImportState takes the image id, with @<region> for another region than the provider's, or an
+// identity (identity.go).
 func (r *ImageImportResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	id := strings.TrimSpace(req.ID)
-	if id == "" || strings.Contains(id, "/") {
-		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("Expected the image id, for example terraform import glance_image_import.NAME 0d9c1b3e-…, got %q.", req.ID))
+	values := imageImportIdentity.importState(ctx, req, resp)
+	if values == nil {
 		return
 	}
 	// Glance does not report how an image was imported: the arguments stay unset and are
 	// taken from the configuration at the next apply (an in-place update, see Update).
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("image_id"), id)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), values[0])...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("all_stores"), false)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("all_stores_must_succeed"), true)...)
 }
@@ -493,8 +498,12 @@ func (r *ImageImportResource) ModifyPlan(ctx context.Context, req resource.Modif
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	// Checks against the cloud, only for what this plan changes, and silently skipped while
-	// the provider configuration is not known yet.
+	// Checks against the cloud of the import's region, only for what this plan changes, and
+	// silently skipped while the provider configuration or the region is not known yet.
+	r.meta = planRegion(ctx, r.meta, req, resp)
+	if resp.RequiresReplace.Contains(path.Root("region")) {
+		change = importPlanChange{Creating: true}
+	}
 	if !r.meta.canCall() {
 		return
 	}
@@ -691,6 +700,7 @@ func keepPlannedImageImport(m *imageImportModel, planned imageImportModel) {
 }
 
 type imageImportModel struct {
+	Region                 types.String   `tfsdk:"region"`
 	ID                     types.String   `tfsdk:"id"`
 	ImageID                types.String   `tfsdk:"image_id"`
 	Method                 types.String   `tfsdk:"method"`

@@ -51,6 +51,7 @@ func (r *ImageMemberResource) Schema(_ context.Context, _ resource.SchemaRequest
 			"shared again); a new member of an image that Glance has as not shared is a plan warning. Not caught at plan: an image created in " +
 			"the same apply (its id is unknown until then), which fails when the member is created.",
 		Attributes: map[string]schema.Attribute{
+			"region": regionResourceAttribute("membership (the image's region)"),
 			"id": schema.StringAttribute{Computed: true, MarkdownDescription: "`image_id/member_id`, also the import id.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
 			"image_id": schema.StringAttribute{Required: true, MarkdownDescription: "Image to share. It must have visibility `shared`. Changing it creates a new membership.",
@@ -75,7 +76,7 @@ func (r *ImageMemberResource) Configure(_ context.Context, req resource.Configur
 func (r *ImageMemberResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan imageMemberModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() || !r.meta.ready(&resp.Diagnostics) {
+	if resp.Diagnostics.HasError() || !useRegion(&r.meta, &plan.Region, &resp.Diagnostics) {
 		return
 	}
 	imageID, memberID := plan.ImageID.ValueString(), plan.MemberID.ValueString()
@@ -87,6 +88,7 @@ func (r *ImageMemberResource) Create(ctx context.Context, req resource.CreateReq
 	}
 	flattenImageMember(m, &plan)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(imageMemberIdentity.set(ctx, resp.Identity, plan.Region, plan.ImageID, plan.MemberID)...)
 }
 
 // explainShareError turns Glance's bare 403/409 into the rule that was broken.
@@ -111,7 +113,7 @@ func explainShareError(imageID, memberID string, err error) string {
 func (r *ImageMemberResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state imageMemberModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || !r.meta.ready(&resp.Diagnostics) {
+	if resp.Diagnostics.HasError() || !imageMemberIdentity.startRead(ctx, &r.meta, &state.Region, resp, state.ImageID, state.MemberID) {
 		return
 	}
 	m, err := r.meta.client.GetMember(ctx, state.ImageID.ValueString(), state.MemberID.ValueString())
@@ -146,12 +148,13 @@ func (r *ImageMemberResource) Update(ctx context.Context, req resource.UpdateReq
 	var plan imageMemberModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(imageMemberIdentity.set(ctx, resp.Identity, plan.Region, plan.ImageID, plan.MemberID)...)
 }
 
 func (r *ImageMemberResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state imageMemberModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || !r.meta.ready(&resp.Diagnostics) {
+	if resp.Diagnostics.HasError() || !useRegion(&r.meta, &state.Region, &resp.Diagnostics) {
 		return
 	}
 	imageID, memberID := state.ImageID.ValueString(), state.MemberID.ValueString()
@@ -175,15 +178,10 @@ func membershipKeptDetail(imageID, memberID, visibility string) string {
 		"(hidden) and returns if the image is shared again. It goes away with the image. The membership was removed from state.", imageID, is, memberID)
 }
 
+// ImportState takes <image_id>/<member_id>, with @<region> for another region than the
+// provider's, or an identity (identity.go).
 func (r *ImageMemberResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	imageID, memberID, ok := splitMemberID(req.ID)
-	if !ok {
-		resp.Diagnostics.AddError("Invalid Import ID",
-			fmt.Sprintf("%q is not of the form <image_id>/<member_id>, for example 4b1cf0a2-8c5e-4a37-9d7e-6f0c1f2e3a4b/6f0c1f2e3a4b4a379d7e4b1cf0a28c5e.", req.ID))
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("image_id"), imageID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("member_id"), memberID)...)
+	imageMemberIdentity.importState(ctx, req, resp)
 }
 
 // ModifyPlan refuses a membership of an image that the same configuration declares not shared
@@ -195,6 +193,7 @@ func (r *ImageMemberResource) ModifyPlan(ctx context.Context, req resource.Modif
 	if req.Plan.Raw.IsNull() || r.meta == nil {
 		return
 	}
+	r.meta = planRegion(ctx, r.meta, req, resp) // the image is looked at in the membership's region
 	var imageID types.String
 	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("image_id"), &imageID)...)
 	if imageID.IsUnknown() || imageID.IsNull() {
@@ -232,6 +231,7 @@ func flattenImageMember(m *glance.Member, model *imageMemberModel) {
 }
 
 type imageMemberModel struct {
+	Region    types.String `tfsdk:"region"`
 	ID        types.String `tfsdk:"id"`
 	ImageID   types.String `tfsdk:"image_id"`
 	MemberID  types.String `tfsdk:"member_id"`

@@ -11,7 +11,8 @@ import (
 // movedMember is one image membership read from a TPO or pcd access (or access accept) state.
 type movedMember struct {
 	ImageID, MemberID, Status, CreatedAt, UpdatedAt string
-	// Region of the source resource ("" when it had none); not part of the member types yet.
+	// Region of the source resource ("" when it had none: the provider's, filled in by the
+	// refresh that follows the move).
 	Region string
 }
 
@@ -36,6 +37,15 @@ func movedMemberFrom(attrs map[string]any) (movedMember, error) {
 
 func (m movedMember) id() types.String { return types.StringValue(m.ImageID + "/" + m.MemberID) }
 
+// regionOrNull is a moved region for the state: null when the source had none, so that the
+// refresh after the move (Read, useRegion) records the provider's.
+func regionOrNull(region string) types.String {
+	if region == "" {
+		return types.StringNull()
+	}
+	return types.StringValue(region)
+}
+
 // MoveState takes over openstack_images_image_access_v2 (TPO) and pcd_images_image_access
 // states.
 func (r *ImageMemberResource) MoveState(context.Context) []resource.StateMover {
@@ -52,7 +62,8 @@ func moveImageMemberState(ctx context.Context, req resource.MoveStateRequest, re
 		return
 	}
 	state := imageMemberModel{ID: m.id(), ImageID: types.StringValue(m.ImageID), MemberID: types.StringValue(m.MemberID),
-		Status: types.StringValue(m.Status), CreatedAt: types.StringValue(m.CreatedAt), UpdatedAt: types.StringValue(m.UpdatedAt)}
+		Status: types.StringValue(m.Status), CreatedAt: types.StringValue(m.CreatedAt), UpdatedAt: types.StringValue(m.UpdatedAt),
+		Region: regionOrNull(m.Region)}
 	resp.Diagnostics.Append(resp.TargetState.Set(ctx, &state)...)
 }
 

@@ -47,6 +47,7 @@ func (r *ImageMemberStatusResource) Schema(_ context.Context, _ resource.SchemaR
 			"(`PUT /v2/images/{id}/members/{member}`). Configure it with the member project's credentials (usually a provider alias). " +
 			"An accepted image shows up in the project's image lists. Destroying this resource returns the membership to `pending`.",
 		Attributes: map[string]schema.Attribute{
+			"region": regionResourceAttribute("membership status (the shared image's region)"),
 			"id": schema.StringAttribute{Computed: true, MarkdownDescription: "`image_id/member_id`, also the import id.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
 			"image_id": schema.StringAttribute{Required: true, MarkdownDescription: "The shared image. Changing it manages another membership.",
@@ -70,17 +71,17 @@ func (r *ImageMemberStatusResource) Configure(_ context.Context, req resource.Co
 func (r *ImageMemberStatusResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan imageMemberStatusModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() || !r.meta.ready(&resp.Diagnostics) {
+	if resp.Diagnostics.HasError() || !useRegion(&r.meta, &plan.Region, &resp.Diagnostics) {
 		return
 	}
 	if plan.MemberID.IsUnknown() || plan.MemberID.IsNull() {
 		plan.MemberID = types.StringValue(r.meta.projectID)
 	}
-	r.setStatus(ctx, &plan, &resp.State, &resp.Diagnostics)
+	r.setStatus(ctx, &plan, &resp.State, resp.Identity, &resp.Diagnostics)
 }
 
 // setStatus sends the planned status and stores the result.
-func (r *ImageMemberStatusResource) setStatus(ctx context.Context, plan *imageMemberStatusModel, state *tfsdk.State, diags *diag.Diagnostics) {
+func (r *ImageMemberStatusResource) setStatus(ctx context.Context, plan *imageMemberStatusModel, state *tfsdk.State, identity *tfsdk.ResourceIdentity, diags *diag.Diagnostics) {
 	imageID, memberID := plan.ImageID.ValueString(), plan.MemberID.ValueString()
 	ctx = tflog.SetField(ctx, "image_id", imageID)
 	m, err := r.meta.client.UpdateMemberStatus(ctx, imageID, memberID, plan.Status.ValueString())
@@ -95,12 +96,13 @@ func (r *ImageMemberStatusResource) setStatus(ctx context.Context, plan *imageMe
 	plan.ID = types.StringValue(m.ImageID + "/" + m.MemberID)
 	plan.Status = types.StringValue(m.Status)
 	diags.Append(state.Set(ctx, plan)...)
+	diags.Append(imageMemberStatusIdentity.set(ctx, identity, plan.Region, plan.ImageID, plan.MemberID)...)
 }
 
 func (r *ImageMemberStatusResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state imageMemberStatusModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || !r.meta.ready(&resp.Diagnostics) {
+	if resp.Diagnostics.HasError() || !imageMemberStatusIdentity.startRead(ctx, &r.meta, &state.Region, resp, state.ImageID, state.MemberID) {
 		return
 	}
 	m, err := r.meta.client.GetMember(ctx, state.ImageID.ValueString(), state.MemberID.ValueString())
@@ -126,16 +128,16 @@ func (r *ImageMemberStatusResource) Read(ctx context.Context, req resource.ReadR
 func (r *ImageMemberStatusResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan imageMemberStatusModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() || !r.meta.ready(&resp.Diagnostics) {
+	if resp.Diagnostics.HasError() || !useRegion(&r.meta, &plan.Region, &resp.Diagnostics) {
 		return
 	}
-	r.setStatus(ctx, &plan, &resp.State, &resp.Diagnostics)
+	r.setStatus(ctx, &plan, &resp.State, resp.Identity, &resp.Diagnostics)
 }
 
 func (r *ImageMemberStatusResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state imageMemberStatusModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || !r.meta.ready(&resp.Diagnostics) {
+	if resp.Diagnostics.HasError() || !useRegion(&r.meta, &state.Region, &resp.Diagnostics) {
 		return
 	}
 	imageID, memberID := state.ImageID.ValueString(), state.MemberID.ValueString()
@@ -154,19 +156,16 @@ func (r *ImageMemberStatusResource) Delete(ctx context.Context, req resource.Del
 	}
 }
 
+// ImportState takes <image_id>/<member_id>, with @<region> for another region than the
+// provider's, or an identity (identity.go).
 func (r *ImageMemberStatusResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	imageID, memberID, ok := splitMemberID(req.ID)
-	if !ok {
-		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("%q is not of the form <image_id>/<member_id>.", req.ID))
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("image_id"), imageID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("member_id"), memberID)...)
+	imageMemberStatusIdentity.importState(ctx, req, resp)
 }
 
 // ModifyPlan fills member_id with the caller's project, or explains that it must be set when
 // the provider does not know its project (token and endpoint authentication).
 func (r *ImageMemberStatusResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	r.meta = planRegion(ctx, r.meta, req, resp)
 	if req.Plan.Raw.IsNull() || !req.State.Raw.IsNull() || r.meta == nil || r.meta.configUnknown {
 		return
 	}
@@ -203,6 +202,7 @@ func memberStatusRefused(imageID, memberID, callerID string, err error) diag.Dia
 }
 
 type imageMemberStatusModel struct {
+	Region   types.String `tfsdk:"region"`
 	ID       types.String `tfsdk:"id"`
 	ImageID  types.String `tfsdk:"image_id"`
 	MemberID types.String `tfsdk:"member_id"`

@@ -23,6 +23,6 @@ func moveImageMemberStatusState(ctx context.Context, req resource.MoveStateReque
 		return
 	}
 	state := imageMemberStatusModel{ID: m.id(), ImageID: types.StringValue(m.ImageID), MemberID: types.StringValue(m.MemberID),
-		Status: types.StringValue(m.Status)}
+		Status: types.StringValue(m.Status), Region: regionOrNull(m.Region)}
 	resp.Diagnostics.Append(resp.TargetState.Set(ctx, &state)...)
 }

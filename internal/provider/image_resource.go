@@ -107,6 +107,7 @@ func (r *ImageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			"without changing its content plans no change: the provider keeps a fingerprint (size and modification time) of the " +
 			"file and hashes it only when the fingerprint changed.",
 		Attributes: map[string]schema.Attribute{
+			"region": regionResourceAttribute("image"),
 			"id": schema.StringAttribute{
 				Optional: true, Computed: true,
 				MarkdownDescription: "Image UUID. Optional: set it to choose the id; by default the provider generates one before " +
@@ -230,7 +231,7 @@ func (r *ImageResource) Configure(_ context.Context, req resource.ConfigureReque
 func (r *ImageResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan imageModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() || !r.meta.ready(&resp.Diagnostics) {
+	if resp.Diagnostics.HasError() || !useRegion(&r.meta, &plan.Region, &resp.Diagnostics) {
 		return
 	}
 	timeout, diags := plan.Timeouts.Create(ctx, imageCreateTimeout)
@@ -262,6 +263,7 @@ func (r *ImageResource) Create(ctx context.Context, req resource.CreateRequest, 
 	}
 	// Track the image at once: if the provider dies during a long upload, the next run knows it.
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), img.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("region"), plan.Region)...)
 	done, fingerprint, failure := r.completeCreate(ctx, img, plan, headers, protect)
 	if failure != nil {
 		r.failCreate(ctx, img.ID, failure, resp)
@@ -270,6 +272,7 @@ func (r *ImageResource) Create(ctx context.Context, req resource.CreateRequest, 
 	state := plan
 	flattenImage(done, &state, false)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	resp.Diagnostics.Append(imageIdentity.set(ctx, resp.Identity, state.Region, state.ID)...)
 	if fingerprint != nil {
 		resp.Diagnostics.Append(fingerprint.save(ctx, resp.Private)...)
 	}
@@ -412,7 +415,7 @@ func (r *ImageResource) cleanupFailedCreate(ctx context.Context, id string) erro
 func (r *ImageResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state imageModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || !r.meta.ready(&resp.Diagnostics) {
+	if resp.Diagnostics.HasError() || !imageIdentity.startRead(ctx, &r.meta, &state.Region, resp, state.ID) {
 		return
 	}
 	ctx = tflog.SetField(ctx, "image_id", state.ID.ValueString())
@@ -473,7 +476,7 @@ func (r *ImageResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	var plan, state imageModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || !r.meta.ready(&resp.Diagnostics) {
+	if resp.Diagnostics.HasError() || !useRegion(&r.meta, &plan.Region, &resp.Diagnostics) {
 		return
 	}
 	timeout, diags := plan.Timeouts.Update(ctx, imageUpdateTimeout)
@@ -503,6 +506,7 @@ func (r *ImageResource) Update(ctx context.Context, req resource.UpdateRequest, 
 	keepPlanned(&newState.Stores, plan.Stores)
 	keepPlanned(&newState.AllProperties, plan.AllProperties)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &newState)...)
+	resp.Diagnostics.Append(imageIdentity.set(ctx, resp.Identity, newState.Region, newState.ID)...)
 	// After the first apply the configuration alone says which properties are managed.
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, imageAdoptedPropertiesKey, nil)...)
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, imageKeepPropertiesKey, nil)...)
@@ -594,7 +598,7 @@ func loadPrivateKeys(ctx context.Context, p privateState, key string) ([]string,
 func (r *ImageResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state imageModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || !r.meta.ready(&resp.Diagnostics) {
+	if resp.Diagnostics.HasError() || !useRegion(&r.meta, &state.Region, &resp.Diagnostics) {
 		return
 	}
 	timeout, diags := state.Timeouts.Delete(ctx, imageDeleteTimeout)
@@ -614,12 +618,10 @@ func (r *ImageResource) Delete(ctx context.Context, req resource.DeleteRequest, 
 	}
 }
 
+// ImportState takes an image id, with @<region> for another region than the provider's, or an
+// identity (identity.go).
 func (r *ImageResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if !uuidPattern.MatchString(req.ID) {
-		resp.Diagnostics.AddError("Invalid Import ID", fmt.Sprintf("%q is not an image id; import a glance_image by its UUID.", req.ID))
-		return
-	}
-	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+	imageIdentity.importState(ctx, req, resp)
 }
 
 func (r *ImageResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
@@ -672,6 +674,7 @@ func (r *ImageResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	r.meta = planRegion(ctx, r.meta, req, resp) // plan-time checks below ask the image's region
 	r.recordPlannedVisibility(plan)
 	img := imageFactsFrom(state)
 	if !creating {
@@ -1242,6 +1245,7 @@ func flattenImageAttrs(img *glance.Image) imageAttrs {
 
 type imageModel struct {
 	imageAttrs
+	Region     types.String      `tfsdk:"region"`
 	Properties types.Map         `tfsdk:"properties"`
 	Store      types.String      `tfsdk:"store"`
 	Source     *imageSourceModel `tfsdk:"source"`

@@ -141,7 +141,8 @@ type movedImage struct {
 	Schema                string
 	Size                  int64
 	Stores                []string
-	// Region of the source resource ("" when it had none); not part of glance_image yet.
+	// Region of the source resource ("" when it had none: the provider's, filled in by the
+	// refresh that follows the move, since a move cannot see the provider's configuration).
 	Region string
 }
 
@@ -238,6 +239,7 @@ func (m movedImage) model() imageModel {
 			Stores: stringList(m.Stores), AllProperties: stringMap(m.AllProperties), CreatedAt: types.StringValue(m.CreatedAt),
 			UpdatedAt: types.StringValue(m.UpdatedAt), File: types.StringValue(m.APIFile), Schema: types.StringValue(m.Schema),
 		},
+		Region:     regionOrNull(m.Region),
 		Properties: types.MapNull(types.StringType),
 		Store:      types.StringNull(),
 		Timeouts:   timeouts.Value{Object: types.ObjectNull(timeoutsAttrTypes())},

@@ -102,6 +102,7 @@ func (d *ImagesDataSource) Metadata(_ context.Context, req datasource.MetadataRe
 
 func (d *ImagesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	attrs := imageFilterAttributes(false)
+	attrs["region"] = regionDataSourceAttribute("list")
 	attrs["sort"] = schema.StringAttribute{Optional: true, Validators: []validator.String{sortValidator{}},
 		MarkdownDescription: "Sort order as Glance takes it: comma-separated `key:direction`, for example `name:asc,created_at:desc`. Default: newest first."}
 	item := func(desc string, t attr.Type) schema.Attribute {
@@ -145,7 +146,7 @@ func (d *ImagesDataSource) ValidateConfig(ctx context.Context, req datasource.Va
 func (d *ImagesDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m imagesModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() || !d.meta.ready(&resp.Diagnostics) {
+	if resp.Diagnostics.HasError() || !useRegion(&d.meta, &m.Region, &resp.Diagnostics) {
 		return
 	}
 	opts, diags := expandImageFilters(ctx, m.imageFilterModel)
@@ -233,6 +234,7 @@ type imageFilterModel struct {
 
 type imagesModel struct {
 	imageFilterModel
+	Region types.String `tfsdk:"region"`
 	Sort   types.String `tfsdk:"sort"`
 	Images types.List   `tfsdk:"images"`
 }

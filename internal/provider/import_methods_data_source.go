@@ -27,6 +27,7 @@ func (d *ImportMethodsDataSource) Schema(_ context.Context, _ datasource.SchemaR
 			"for example `glance-direct`, `web-download`, `copy-image` and `glance-download`. " +
 			"`glance_image_import` checks its `method` against this list at plan time.",
 		Attributes: map[string]schema.Attribute{
+			"region": regionDataSourceAttribute("list"),
 			"methods": schema.ListAttribute{
 				Computed:            true,
 				ElementType:         types.StringType,
@@ -40,8 +41,9 @@ func (d *ImportMethodsDataSource) Configure(_ context.Context, req datasource.Co
 	d.meta = metaFrom(req.ProviderData, &resp.Diagnostics)
 }
 
-func (d *ImportMethodsDataSource) Read(ctx context.Context, _ datasource.ReadRequest, resp *datasource.ReadResponse) {
-	if !d.meta.ready(&resp.Diagnostics) {
+func (d *ImportMethodsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	region, ok := useDataSourceRegion(ctx, &d.meta, req.Config, &resp.Diagnostics)
+	if !ok {
 		return
 	}
 	methods, err := d.meta.client.ImportMethods(ctx)
@@ -51,11 +53,12 @@ func (d *ImportMethodsDataSource) Read(ctx context.Context, _ datasource.ReadReq
 	}
 	list, diags := types.ListValueFrom(ctx, types.StringType, nonNil(methods))
 	resp.Diagnostics.Append(diags...)
-	resp.Diagnostics.Append(resp.State.Set(ctx, importMethodsModel{Methods: list})...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, importMethodsModel{Region: region, Methods: list})...)
 }
 
 type importMethodsModel struct {
-	Methods types.List `tfsdk:"methods"`
+	Region  types.String `tfsdk:"region"`
+	Methods types.List   `tfsdk:"methods"`
 }
 
 // nonNil turns a nil slice into an empty one, so that Terraform sees [] rather than null.

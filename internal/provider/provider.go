@@ -142,7 +142,7 @@ func (p *GlanceProvider) Configure(ctx context.Context, req provider.ConfigureRe
 		// Values that come from other resources are known only at apply. Plans of
 		// resources still work; data sources and plan-time checks wait for them.
 		tflog.Info(ctx, "Provider configuration has unknown values; remote plan-time checks are skipped")
-		meta := &providerMeta{configUnknown: true}
+		meta := &providerMeta{configUnknown: true, planned: &plannedImages{}}
 		resp.ResourceData, resp.DataSourceData = meta, meta
 		return
 	}
@@ -162,6 +162,7 @@ func (p *GlanceProvider) Configure(ctx context.Context, req provider.ConfigureRe
 		resp.Diagnostics.AddError("Error Connecting to the Image Service", err.Error())
 		return
 	}
+	meta.initRegions(settings)
 	resp.ResourceData, resp.DataSourceData = meta, meta
 }
 

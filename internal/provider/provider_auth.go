@@ -28,8 +28,11 @@ type providerMeta struct {
 	// configUnknown is set when the provider configuration depends on values known only at
 	// apply: plan-time checks that need the API are skipped.
 	configUnknown bool
-	// planned is what glance_image plans tell glance_image_member plans.
-	planned plannedImages
+	// planned is what glance_image plans tell glance_image_member plans (shared by the region
+	// views; nil-safe).
+	planned *plannedImages
+	// regions holds the views of other regions (region.go); nil before initRegions.
+	regions *regionMetas
 }
 
 // connect authenticates (unless token + endpoint make it unnecessary), picks the image

@@ -41,6 +41,7 @@ func (d *StoresDataSource) Schema(_ context.Context, _ datasource.SchemaRequest,
 			"A cloud without multi-store gives an empty list and a warning. " +
 			"With `detail = true` (admin only, `GET /v2/info/stores/detail`) each store also has its type, weight and properties.",
 		Attributes: map[string]schema.Attribute{
+			"region": regionDataSourceAttribute("list"),
 			"detail": schema.BoolAttribute{
 				Optional:            true,
 				MarkdownDescription: "Also read each store's `type`, `weight` and `properties`. Needs the admin role. Default: `false`.",
@@ -69,7 +70,7 @@ func (d *StoresDataSource) Configure(_ context.Context, req datasource.Configure
 func (d *StoresDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var data storesModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &data)...)
-	if resp.Diagnostics.HasError() || !d.meta.ready(&resp.Diagnostics) {
+	if resp.Diagnostics.HasError() || !useRegion(&d.meta, &data.Region, &resp.Diagnostics) {
 		return
 	}
 	detail := data.Detail.ValueBool()
@@ -128,6 +129,7 @@ func flattenStores(stores []glance.Store, detail bool) types.List {
 }
 
 type storesModel struct {
-	Detail types.Bool `tfsdk:"detail"`
-	Stores types.List `tfsdk:"stores"`
+	Region types.String `tfsdk:"region"`
+	Detail types.Bool   `tfsdk:"detail"`
+	Stores types.List   `tfsdk:"stores"`
 }

@@ -47,6 +47,7 @@ func (d *UsageDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 			},
 		}
 	}
+	attrs["region"] = regionDataSourceAttribute("reading (the quotas that region's Glance enforces)")
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "The caller's image quota limits and usage (`GET /v2/info/usage`). " +
 			"Glance reports them only when it enforces Keystone unified limits (`use_keystone_limits`); " +
@@ -59,10 +60,12 @@ func (d *UsageDataSource) Configure(_ context.Context, req datasource.ConfigureR
 	d.meta = metaFrom(req.ProviderData, &resp.Diagnostics)
 }
 
-func (d *UsageDataSource) Read(ctx context.Context, _ datasource.ReadRequest, resp *datasource.ReadResponse) {
-	if !d.meta.ready(&resp.Diagnostics) {
+func (d *UsageDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	region, ok := useDataSourceRegion(ctx, &d.meta, req.Config, &resp.Diagnostics)
+	if !ok {
 		return
 	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("region"), region)...)
 	usage, err := d.meta.client.Usage(ctx)
 	if err != nil {
 		resp.Diagnostics.AddError("Error Reading Quota Usage", "Could not read GET /v2/info/usage: "+err.Error())
