@@ -19,7 +19,9 @@ import (
 // Terraform writes every optional argument with the image's value (and leaves out computed
 // attributes and the Optional+Computed id); the test checks that what is written is the
 // image's arguments only, that it plans clean as written, and that it still plans clean with
-// the lines a user would not write (defaults and nulls) deleted.
+// the lines a user would not write (defaults and nulls) deleted. region is written (the region
+// the image was imported from, recorded in state like every resource's region): a user may keep
+// it to pin the image there or delete it, as the trimmed configuration does; either plans clean.
 func TestAccImage_generatedConfig(t *testing.T) {
 	acctest.PreCheck(t)
 	t.Parallel()
@@ -54,12 +56,12 @@ import {
 	generated := string(b)
 	args := generatedArguments(generated)
 	want := []string{"container_format", "deactivated", "disk_format", "hidden", "min_disk_gb", "min_ram_mb", "name", "properties",
-		"protected", "source", "store", "tags", "timeouts", "visibility"}
+		"protected", "region", "source", "store", "tags", "timeouts", "visibility"}
 	if strings.Join(args, ",") != strings.Join(want, ",") {
 		t.Errorf("generated arguments %v, want %v:\n%s", args, want, generated)
 	}
 	for _, line := range []string{`name             = "` + name + `"`, `disk_format      = "qcow2"`, `min_ram_mb       = 256`,
-		`os_distro = "cirros"`, `tags       = ["golden"]`, `visibility = "shared"`} {
+		`os_distro = "cirros"`, `tags       = ["golden"]`, `visibility = "shared"`, `region           = "RegionOne"`} {
 		if !strings.Contains(generated, line) {
 			t.Errorf("generated config lacks %s:\n%s", line, generated)
 		}
@@ -72,8 +74,8 @@ import {
 	if !strings.Contains(out, "1 to import, 0 to add, 0 to change, 0 to destroy") {
 		t.Errorf("the generated configuration does not plan clean:\n%s", out)
 	}
-	// Trimmed as a user would keep it: the defaults and nulls deleted.
-	trimmed := regexp.MustCompile(`(?m)^\s*(container_format\s*= "bare"|deactivated\s*= false|hidden\s*= false|min_disk_gb\s*= 0|protected\s*= false|source\s*= null|store\s*= null|timeouts\s*= null)\n`).
+	// Trimmed as a user would keep it: the defaults and nulls deleted, and the provider's region.
+	trimmed := regexp.MustCompile(`(?m)^\s*(container_format\s*= "bare"|deactivated\s*= false|hidden\s*= false|min_disk_gb\s*= 0|protected\s*= false|region\s*= "RegionOne"|source\s*= null|store\s*= null|timeouts\s*= null)\n`).
 		ReplaceAllString(generated, "")
 	if err := os.WriteFile(filepath.Join(dir, "generated.tf"), []byte(trimmed), 0o600); err != nil {
 		t.Fatal(err)

@@ -1,3 +1,17 @@
 # An image is imported by its id. Declare a source whose content matches the image's
 # os_hash_value and the next plan records it in place, without replacing the image.
 terraform import glance_image.ubuntu 4b1cf0a2-8c5e-4a37-9d7e-6f0c1f2e3a4b
+
+# An image of another region than the provider's: add @<region>. The state records the region;
+# set region = "RegionThree" in the configuration too (or leave it out: the image stays there).
+terraform import glance_image.ubuntu_three 4b1cf0a2-8c5e-4a37-9d7e-6f0c1f2e3a4b@RegionThree
+
+# Terraform 1.12 and later can also import by resource identity (an import block). Identity:
+# id (required), region (optional; default: the provider's region).
+#   import {
+#     to = glance_image.ubuntu
+#     identity = {
+#       id     = "4b1cf0a2-8c5e-4a37-9d7e-6f0c1f2e3a4b"
+#       region = "RegionThree"
+#     }
+#   }

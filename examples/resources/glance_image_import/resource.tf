@@ -53,6 +53,28 @@ resource "glance_image_import" "from_region_two" {
   glance_region   = "RegionTwo"
 }
 
+# The other way round, in one configuration: the source image is looked up in RegionOne (the
+# data source's region), the new image and its import are in RegionTwo (region), and Glance in
+# RegionTwo downloads from RegionOne (glance_region).
+data "glance_image" "golden" {
+  region = "RegionOne"
+  name   = "golden-appliance"
+}
+
+resource "glance_image" "golden_in_two" {
+  region      = "RegionTwo"
+  name        = "golden-appliance"
+  disk_format = data.glance_image.golden.disk_format
+}
+
+resource "glance_image_import" "golden_in_two" {
+  region          = "RegionTwo"
+  image_id        = glance_image.golden_in_two.id
+  method          = "glance-download"
+  glance_image_id = data.glance_image.golden.id
+  glance_region   = "RegionOne"
+}
+
 output "appliance_stores" {
   # Where the data is now (stores is what was asked for).
   value = glance_image_import.appliance_copies.image_stores
