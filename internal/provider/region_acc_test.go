@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -210,8 +211,10 @@ data "glance_cache" "three" {
 // and lists the catalog's regions, for a resource and for a data source.
 func TestAccRegion_unknownRegion(t *testing.T) {
 	name := acctest.RandomName("noregion")
-	want := regexp.MustCompile("(?s)Unknown Region.*" + regexp.QuoteMeta(`region = "RegionNine"`) + `.*` +
-		regexp.QuoteMeta("Regions with an image endpoint: `RegionOne`, `RegionThree`, `RegionTwo`."))
+	// Terraform wraps the detail: any space may be a line break.
+	spaced := func(s string) string { return strings.ReplaceAll(regexp.QuoteMeta(s), " ", `\s+`) }
+	want := regexp.MustCompile("(?s)Unknown Region.*" + spaced(`region = "RegionNine"`) + `.*` +
+		spaced("Regions with an image endpoint: `RegionOne`, `RegionThree`, `RegionTwo`."))
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
