@@ -61,7 +61,7 @@ import {
 		t.Errorf("generated arguments %v, want %v:\n%s", args, want, generated)
 	}
 	for _, line := range []string{`name             = "` + name + `"`, `disk_format      = "qcow2"`, `min_ram_mb       = 256`,
-		`os_distro = "cirros"`, `tags       = ["golden"]`, `visibility = "shared"`, `region           = "RegionOne"`} {
+		`os_distro = "cirros"`, `tags       = ["golden"]`, `visibility = "shared"`, `region     = "RegionOne"`} {
 		if !strings.Contains(generated, line) {
 			t.Errorf("generated config lacks %s:\n%s", line, generated)
 		}
