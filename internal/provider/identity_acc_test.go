@@ -75,7 +75,7 @@ func oldProviderRevision(t *testing.T, repo string) string {
 	if rev := os.Getenv("GLANCE_ACC_OLD_PROVIDER_REV"); rev != "" {
 		return rev
 	}
-	out, err := exec.Command("git", "-C", repo, "log", "--diff-filter=A", "--format=%H", "-1", "--", "internal/provider/identity.go").Output()
+	out, err := exec.CommandContext(t.Context(), "git", "-C", repo, "log", "--diff-filter=A", "--format=%H", "-1", "--", "internal/provider/identity.go").Output()
 	rev := strings.TrimSpace(string(out))
 	if err != nil || rev == "" {
 		t.Fatalf("cannot find the commit that added identity.go (%v): the test needs the git history, or GLANCE_ACC_OLD_PROVIDER_REV", err)
@@ -100,11 +100,11 @@ func buildOldProvider(t *testing.T, rev string) string {
 			t.Fatal(err)
 		}
 	}
-	archive := exec.Command("sh", "-c", `git -C "$1" archive --format=tar "$2" | tar -x -C "$3"`, "sh", repo, rev, src)
+	archive := exec.CommandContext(t.Context(), "sh", "-c", `git -C "$1" archive --format=tar "$2" | tar -x -C "$3"`, "sh", repo, rev, src)
 	if out, err := archive.CombinedOutput(); err != nil {
 		t.Fatalf("git archive %s: %v\n%s", rev, err, out)
 	}
-	build := exec.Command("go", "build", "-o", filepath.Join(bin, "terraform-provider-glance"), ".")
+	build := exec.CommandContext(t.Context(), "go", "build", "-o", filepath.Join(bin, "terraform-provider-glance"), ".")
 	build.Dir = src
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building the provider at %s: %v\n%s", rev, err, out)

@@ -41,10 +41,18 @@ func testAccCheckImageIn(t *testing.T, addr, want string) resource.TestCheckFunc
 		_, inMain := acctest.Client(t, acctest.Admin).GetImage(ctx, id)
 		wantPlain := want == "plain"
 		if (inPlain == nil) != wantPlain || (inMain == nil) == wantPlain {
-			return fmt.Errorf("image %s: read from the plain Glance: %v; from the main Glance: %v; want it only in the %s one", id, inPlain, inMain, want)
+			return fmt.Errorf("image %s: read from the plain Glance: %s; from the main Glance: %s; want it only in the %s one", id, errText(inPlain), errText(inMain), want)
 		}
 		return nil
 	}
+}
+
+// errText is an error's message, or "found".
+func errText(err error) string {
+	if err == nil {
+		return "found"
+	}
+	return err.Error()
 }
 
 // testAccCheckRegionImagesDestroyed checks that no glance_image of the state is left in
@@ -95,7 +103,7 @@ resource "glance_image_member" "test" {
 					id, _ := acctest.ID(s, testImageAddr)
 					m, err := plainClient(t).GetMember(context.Background(), id, acctest.Alt.ProjectID(t))
 					if err != nil || m.Status != glance.MemberPending {
-						return fmt.Errorf("member in the plain Glance: %+v, %v", m, err)
+						return fmt.Errorf("member in the plain Glance: %+v, %w", m, err)
 					}
 					return nil
 				}),
@@ -107,15 +115,21 @@ resource "glance_image_member" "test" {
 				statecheck.ExpectKnownValue(testImageAddr, tfjsonpath.New("stores"), knownvalue.ListSizeExact(0)),
 			},
 		}, {
-			ResourceName:            testImageAddr,
-			ImportState:             true,
-			ImportStateIdFunc:       func(s *terraform.State) (string, error) { id, err := acctest.ID(s, testImageAddr); return id + "@RegionThree", err },
+			ResourceName: testImageAddr,
+			ImportState:  true,
+			ImportStateIdFunc: func(s *terraform.State) (string, error) {
+				id, err := acctest.ID(s, testImageAddr)
+				return id + "@RegionThree", err
+			},
 			ImportStateVerify:       true,
 			ImportStateVerifyIgnore: []string{"source", "timeouts"},
 		}, {
-			ResourceName:      "glance_image_member.test",
-			ImportState:       true,
-			ImportStateIdFunc: func(s *terraform.State) (string, error) { id, err := acctest.ID(s, "glance_image_member.test"); return id + "@RegionThree", err },
+			ResourceName: "glance_image_member.test",
+			ImportState:  true,
+			ImportStateIdFunc: func(s *terraform.State) (string, error) {
+				id, err := acctest.ID(s, "glance_image_member.test")
+				return id + "@RegionThree", err
+			},
 			ImportStateVerify: true,
 		}, {
 			// Another region replaces the image (and with it the membership).
@@ -127,7 +141,7 @@ resource "glance_image_member" "test" {
 			Check: resource.ComposeTestCheckFunc(ids.record, testAccCheckImageIn(t, testImageAddr, "main"),
 				func(*terraform.State) error {
 					if _, err := plainClient(t).GetImage(context.Background(), ids.ids[0]); !glance.IsNotFound(err) {
-						return fmt.Errorf("the replaced image %s in RegionThree: %v, want it deleted", ids.ids[0], err)
+						return fmt.Errorf("the replaced image %s in RegionThree: %w, want it deleted", ids.ids[0], err)
 					}
 					return nil
 				}),

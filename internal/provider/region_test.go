@@ -121,7 +121,7 @@ func newRegionTestCloud(t *testing.T) *regionTestCloud {
 		t.Fatal(err)
 	}
 	pc.EndpointLocator = func(opts gophercloud.EndpointOpts) (string, error) {
-		return openstack.V3EndpointURL(catalog, opts)
+		return openstack.V3Endpoint(context.Background(), pc, catalog, opts)
 	}
 	rc.auth = &keystoneAuth{ProviderClient: pc}
 	return rc
