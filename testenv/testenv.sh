@@ -13,7 +13,7 @@
 # Services: Keystone :5000 (and :5001, same users, tokens that expire after 20 s); Glance :9292 (stores fast (default) and slow, staging, glance-direct,
 # web-download, copy-image, glance-download, unified limits); the same Glance under /glance on
 # :9393 (the catalog's admin endpoint, like Platform9 PCD); a second, plain Glance on :9294
-# (one store, no quotas: not in the catalog); a web server on :8000 for web-download; TLS front
+# (one store, no quotas, its own database: the catalog's RegionThree); a web server on :8000 for web-download; TLS front
 # ends with a certificate of a private test CA: Keystone on https://127.0.0.1:5443, Glance on
 # https://127.0.0.1:9443/glance (CA in $GLANCE_ENV_DIR/tls/ca.pem).
 # Settings for tests: $GLANCE_ENV_DIR/env/acctest.env.
