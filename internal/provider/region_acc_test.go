@@ -248,3 +248,53 @@ func TestAccRegion_unknownRegion(t *testing.T) {
 		}},
 	})
 }
+
+// TestAccRegion_glanceDownloadAcrossGlances: the use that needs per-object regions. One
+// configuration uploads an image in RegionOne and has RegionThree's Glance download it
+// (glance-download from glance_region RegionOne into an image whose region is RegionThree).
+func TestAccRegion_glanceDownloadAcrossGlances(t *testing.T) {
+	name := acctest.RandomName("download")
+	file, sum := acctest.WriteRandomFile(t, "", 256<<10)
+	config := acctest.Admin.ProviderBlock(t, "") + fmt.Sprintf(`
+resource "glance_image" "source" {
+  name        = "%[1]s-source"
+  disk_format = "raw"
+  source = {
+    file = %[2]q
+  }
+}
+resource "glance_image" "target" {
+  region      = "RegionThree"
+  name        = "%[1]s-target"
+  disk_format = "raw"
+}
+resource "glance_image_import" "target" {
+  region          = "RegionThree"
+  image_id        = glance_image.target.id
+  method          = "glance-download"
+  glance_image_id = glance_image.source.id
+  glance_region   = "RegionOne"
+}
+`, name, file)
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             testAccCheckRegionImagesDestroyed(t),
+		Steps: []resource.TestStep{{
+			Config: config,
+			Check: resource.ComposeTestCheckFunc(testAccCheckImageIn(t, "glance_image.source", "main"), testAccCheckImageIn(t, "glance_image.target", "plain"),
+				func(s *terraform.State) error {
+					id, _ := acctest.ID(s, "glance_image.target")
+					img, err := plainClient(t).GetImage(context.Background(), id)
+					if err != nil || img.Status != glance.StatusActive || img.OSHashValue != sum {
+						return fmt.Errorf("the downloaded image in RegionThree: %+v, %w (want active with os_hash_value %s)", img, err, sum)
+					}
+					return nil
+				}),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("glance_image_import.target", tfjsonpath.New("region"), knownvalue.StringExact("RegionThree")),
+				statecheck.ExpectKnownValue("glance_image_import.target", tfjsonpath.New("os_hash_value"), knownvalue.StringExact(sum)),
+			},
+		}},
+	})
+}
