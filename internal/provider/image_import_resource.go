@@ -493,6 +493,7 @@ func (r *ImageImportResource) ModifyPlan(ctx context.Context, req resource.Modif
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	r.planImportFileFormat(ctx, &resp.Diagnostics, plan, change)
 	// Checks against the cloud, only for what this plan changes, and silently skipped while
 	// the provider configuration is not known yet.
 	if !r.meta.canCall() {
