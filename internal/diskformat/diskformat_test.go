@@ -2,6 +2,7 @@ package diskformat
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -26,7 +27,7 @@ func requireTool(t testing.TB, name string) string {
 
 func run(t testing.TB, dir, name string, args ...string) {
 	t.Helper()
-	cmd := exec.Command(name, args...)
+	cmd := exec.CommandContext(context.Background(), name, args...)
 	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("%s %v: %v\n%s", name, args, err, out)
@@ -41,7 +42,7 @@ func qemuVirtualSize(t testing.TB, file, format string) int64 {
 	if format != "" {
 		args = append(args, "-f", format)
 	}
-	out, err := exec.Command("qemu-img", args...).Output()
+	out, err := exec.CommandContext(context.Background(), "qemu-img", args...).Output()
 	if err != nil {
 		t.Fatalf("qemu-img info %s: %v", file, err)
 	}
@@ -192,7 +193,7 @@ func TestInspect_realImages(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer f.Close()
+			defer func() { _ = f.Close() }()
 			st, _ := f.Stat()
 			info, err := Inspect(f, st.Size())
 			if err != nil {

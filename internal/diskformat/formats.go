@@ -20,15 +20,7 @@ func (in *inspector) qcow2(head []byte) Info {
 	backingOff, backingLen := be.Uint64(head[8:]), be.Uint32(head[16:])
 	clusterBits := be.Uint32(head[20:])
 	info.VirtualSize = clampSize(be.Uint64(head[24:]))
-	switch be.Uint32(head[32:]) {
-	case 0:
-	case 1:
-		info.Encryption = "aes"
-	case 2:
-		info.Encryption = "luks"
-	default:
-		info.Unsafe = append(info.Unsafe, malformed(fmt.Sprintf("unknown qcow2 encryption method %d", be.Uint32(head[32:]))))
-	}
+	qcow2Encryption(&info, be.Uint32(head[32:]))
 	if info.Version != 2 && info.Version != 3 {
 		info.Unsafe = append(info.Unsafe, malformed(fmt.Sprintf("qcow2 version %d is not 2 or 3", info.Version)))
 		return info
@@ -49,23 +41,9 @@ func (in *inspector) qcow2(head []byte) Info {
 	}
 	extStart := uint64(72)
 	if info.Version == 3 {
-		if len(head) < 104 {
-			info.Unsafe = append(info.Unsafe, malformed("the qcow2 version 3 header is cut short"))
+		var ok bool
+		if extStart, ok = qcow2Version3(&info, head, clusterSize); !ok {
 			return info
-		}
-		incompatible := be.Uint64(head[72:])
-		headerLen := uint64(be.Uint32(head[100:]))
-		if headerLen < 104 || headerLen > clusterSize || headerLen%8 != 0 {
-			info.Unsafe = append(info.Unsafe, malformed(fmt.Sprintf("qcow2 header_length %d is not a multiple of 8 between 104 and the cluster size", headerLen)))
-			return info
-		}
-		extStart = headerLen
-		const known = 1<<0 | 1<<1 | 1<<2 | 1<<3 | 1<<4 // dirty, corrupt, external data file, compression type, extended L2
-		if unknown := incompatible &^ known; unknown != 0 {
-			info.Unsafe = append(info.Unsafe, Unsafe{ReasonUnknownFeatures, fmt.Sprintf("it sets incompatible qcow2 feature bits 0x%x that are not known to be safe", unknown)})
-		}
-		if incompatible&(1<<2) != 0 {
-			info.DataFile = "(unnamed)"
 		}
 	}
 	if name, found := in.qcow2Extensions(extStart, clusterSize, backingOff); found {
@@ -75,6 +53,42 @@ func (in *inspector) qcow2(head []byte) Info {
 		info.Unsafe = append(info.Unsafe, Unsafe{ReasonDataFile, fmt.Sprintf("its data lives in an external data file, %q: a host would read that file from its own disk", info.DataFile)})
 	}
 	return info
+}
+
+func qcow2Encryption(info *Info, method uint32) {
+	switch method {
+	case 0:
+	case 1:
+		info.Encryption = "aes"
+	case 2:
+		info.Encryption = "luks"
+	default:
+		info.Unsafe = append(info.Unsafe, malformed(fmt.Sprintf("unknown qcow2 encryption method %d", method)))
+	}
+}
+
+// qcow2Version3 reads the version 3 fields: the incompatible features (an external data file,
+// bits not known to be safe) and the header length, where the extensions start. ok is false
+// for a header too damaged to read on.
+func qcow2Version3(info *Info, head []byte, clusterSize uint64) (extStart uint64, ok bool) {
+	if len(head) < 104 {
+		info.Unsafe = append(info.Unsafe, malformed("the qcow2 version 3 header is cut short"))
+		return 0, false
+	}
+	incompatible := be.Uint64(head[72:])
+	headerLen := uint64(be.Uint32(head[100:]))
+	if headerLen < 104 || headerLen > clusterSize || headerLen%8 != 0 {
+		info.Unsafe = append(info.Unsafe, malformed(fmt.Sprintf("qcow2 header_length %d is not a multiple of 8 between 104 and the cluster size", headerLen)))
+		return 0, false
+	}
+	const known = 1<<0 | 1<<1 | 1<<2 | 1<<3 | 1<<4 // dirty, corrupt, external data file, compression type, extended L2
+	if unknown := incompatible &^ known; unknown != 0 {
+		info.Unsafe = append(info.Unsafe, Unsafe{ReasonUnknownFeatures, fmt.Sprintf("it sets incompatible qcow2 feature bits 0x%x that are not known to be safe", unknown)})
+	}
+	if incompatible&(1<<2) != 0 {
+		info.DataFile = "(unnamed)"
+	}
+	return headerLen, true
 }
 
 // qcow2Extensions walks the header extensions (type, length, data padded to 8 bytes) in the

@@ -133,7 +133,7 @@ func (u *urlSource) inspect(ctx context.Context, opts InspectOptions) (diskforma
 		return diskformat.Info{}, err
 	}
 	defer func() { _ = resp.Body.Close() }()
-	size := int64(-1)
+	var size int64
 	switch resp.StatusCode {
 	case http.StatusPartialContent:
 		size = contentRangeTotal(resp.Header.Get("Content-Range"))

@@ -266,9 +266,10 @@ func BenchmarkFormatGuard(b *testing.B) {
 			b.SetBytes(size)
 			buf := make([]byte, 32<<10)
 			for range b.N {
-				var r io.Reader = io.LimitReader(patternReader{}, size)
+				src := io.LimitReader(patternReader{}, size)
+				r := src
 				if guarded {
-					r = guardFormat(r, "raw", "bench")
+					r = guardFormat(src, "raw", "bench")
 				}
 				if n, err := io.CopyBuffer(io.Discard, struct{ io.Reader }{r}, buf); err != nil || n != size {
 					b.Fatal(n, err)

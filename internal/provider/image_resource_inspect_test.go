@@ -190,7 +190,7 @@ func TestAccImage_diskFormatInferred(t *testing.T) {
 			},
 		}, {
 			// Declaring what was inferred changes nothing.
-			Config: diskFormatConfig(name, "qcow2", fileSource(img)),
+			Config:           diskFormatConfig(name, "qcow2", fileSource(img)),
 			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 		}},
 	})
