@@ -78,7 +78,7 @@ func InspectSource(ctx context.Context, src Source, opts InspectOptions) (diskfo
 	if !plain {
 		size = -1
 	}
-	return inspectHead(src, rc, opts.Decompress, size)
+	return inspectHead(src, rc, opts.Decompress, size, true)
 }
 
 // inspectFile inspects an uncompressed local file where its header says to look.
@@ -99,9 +99,10 @@ func inspectFile(p string) (diskformat.Info, error) {
 	return diskformat.Inspect(f, size)
 }
 
-// inspectHead decompresses (when asked) and reads the first HeadSize bytes of r; size is the
-// data's length when known (then, when all of it fits in the head, its end is seen too).
-func inspectHead(src Source, r io.Reader, decompress string, size int64) (diskformat.Info, error) {
+// inspectHead decompresses (when asked) and reads the first HeadSize bytes of r. size is the
+// data's length when known (uncompressed data only); whole says that r holds all of the
+// source, so that data ending within the head is seen to its end.
+func inspectHead(src Source, r io.Reader, decompress string, size int64, whole bool) (diskformat.Info, error) {
 	dec, closeDec, err := decompressor(decompress, r)
 	if err != nil {
 		return diskformat.Info{}, fmt.Errorf("%s: %w", src, err)
@@ -111,16 +112,17 @@ func inspectHead(src Source, r io.Reader, decompress string, size int64) (diskfo
 	n, err := io.ReadFull(dec, head)
 	head = head[:n]
 	switch {
-	case errors.Is(err, io.EOF) || (errors.Is(err, io.ErrUnexpectedEOF) && (size < 0 || int64(n) == size)):
-		// The whole data fits in the head: its end is seen too.
-		return diskformat.InspectBytes(head, head, int64(n)), nil
-	case errors.Is(err, io.ErrUnexpectedEOF) && decompress != "" && decompress != "none":
-		// A compressed head cut off by a Range request: what decompressed is enough.
+	case err == nil:
+		return diskformat.InspectBytes(head, nil, size), nil
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		if whole {
+			// The whole data fits in the head: its end is seen too.
+			return diskformat.InspectBytes(head, head, int64(n)), nil
+		}
+		// A head cut off by a Range request or a limit: what arrived is what can be seen.
 		return diskformat.InspectBytes(head, nil, -1), nil
-	case err != nil:
-		return diskformat.Info{}, fmt.Errorf("reading the first bytes of %s: %w", src, redactErr(err))
 	}
-	return diskformat.InspectBytes(head, nil, size), nil
+	return diskformat.Info{}, fmt.Errorf("reading the first bytes of %s: %w", src, redactErr(err))
 }
 
 // inspect reads the first bytes of the URL with a Range request and, for uncompressed data,
@@ -148,7 +150,8 @@ func (u *urlSource) inspect(ctx context.Context, opts InspectOptions) (diskforma
 		return diskformat.Info{}, fmt.Errorf("downloading the first bytes of %s: HTTP %s", u, resp.Status)
 	}
 	if !plain {
-		return inspectHead(u, io.LimitReader(resp.Body, diskformat.HeadSize), opts.Decompress, -1)
+		whole := size >= 0 && size <= diskformat.HeadSize
+		return inspectHead(u, io.LimitReader(resp.Body, diskformat.HeadSize), opts.Decompress, -1, whole)
 	}
 	head, err := io.ReadAll(io.LimitReader(resp.Body, diskformat.HeadSize))
 	if err != nil {

@@ -292,3 +292,27 @@ func BenchmarkFormatGuard(b *testing.B) {
 		})
 	}
 }
+
+// TestInspectSource_compressedURL: a compressed URL is inspected from the decompressed first
+// bytes of a Range request; data that fits in the head is seen to its end.
+func TestInspectSource_compressedURL(t *testing.T) {
+	// Incompressible filler, so that the compressed file is larger than one head.
+	big := qcow2Image(12<<20, "")
+	for i := 64 << 10; i < len(big); i++ {
+		big[i] = byte((i * 2654435761) >> 13)
+	}
+	var requests atomic.Int32
+	srv := rangeServer(t, compressed(t, "gzip", big), true, &requests)
+	info, err := InspectSource(context.Background(), URLSource(srv.URL, map[string]string{"X-Token": "secret"}, srv.Client()),
+		InspectOptions{Decompress: "gzip", RangeOnly: true})
+	if err != nil || info.Format != diskformat.QCOW2 || info.TailSeen {
+		t.Fatalf("info %+v, err %v; want qcow2 from the decompressed head", info, err)
+	}
+	small := rawImage(100 << 10)
+	srv = rangeServer(t, compressed(t, "gzip", small), true, &requests)
+	info, err = InspectSource(context.Background(), URLSource(srv.URL, map[string]string{"X-Token": "secret"}, srv.Client()),
+		InspectOptions{Decompress: "auto"})
+	if err != nil || info.Format != diskformat.Raw || info.VirtualSize != int64(len(small)) || !info.TailSeen {
+		t.Fatalf("info %+v, err %v; want raw of %d bytes, seen to its end", info, err, len(small))
+	}
+}
