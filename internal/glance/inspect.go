@@ -61,7 +61,7 @@ func InspectSource(ctx context.Context, src Source, opts InspectOptions) (diskfo
 	plain := opts.Decompress == "" || opts.Decompress == "none"
 	switch s := src.(type) {
 	case fileSource:
-		if plain {
+		if st, err := os.Stat(string(s)); plain && err == nil && st.Mode().IsRegular() {
 			return inspectFile(string(s))
 		}
 	case *urlSource:
