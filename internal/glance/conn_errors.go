@@ -60,6 +60,9 @@ func ClassifyConnection(err error) ConnectionProblem {
 	case errors.As(err, &alertErr) || strings.Contains(err.Error(), "tls: "):
 		return ConnectionProblem{ConnTLS, "TLS handshake failed",
 			"%[1]s at %[2]s refused the TLS handshake: check the client certificate (cert/key, OS_CERT/OS_KEY) and that the port serves TLS."}
+	case closedBeforeHTTPSAnswer(err):
+		return ConnectionProblem{ConnTLS, "connection closed during the TLS handshake",
+			"The server at %[2]s closed the connection before answering over TLS: if that port serves plain HTTP, use http://; otherwise check that %[1]s accepts this client (cert/key, OS_CERT/OS_KEY)."}
 	case isRefused(err):
 		return ConnectionProblem{ConnRefused, "connection refused",
 			"Nothing accepts connections at %[2]s: check that %[1]s is running and that the host and port are right."}
@@ -70,6 +73,14 @@ func ClassifyConnection(err error) ConnectionProblem {
 		return ConnectionProblem{ConnOther, "connection failed",
 			"The connection to %[1]s at %[2]s failed: check the network path to it and that %[1]s is healthy."}
 	}
+}
+
+// closedBeforeHTTPSAnswer: an https request ended by EOF without any answer. A server that
+// does not speak TLS often just hangs up on a TLS hello (uwsgi does), so Go sees only EOF.
+func closedBeforeHTTPSAnswer(err error) bool {
+	var ue *url.Error
+	return errors.As(err, &ue) && strings.HasPrefix(ue.URL, "https:") &&
+		(errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET))
 }
 
 func isRefused(err error) bool {

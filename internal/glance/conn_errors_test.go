@@ -152,3 +152,28 @@ func TestDoJSON_glanceDownIsAConnectionError(t *testing.T) {
 		t.Errorf("ConnectionError = %+v (%v)", ce, err)
 	}
 }
+
+func TestClassifyConnection_httpsHangUpIsTLS(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = l.Close() })
+	go func() { // reads the TLS hello and hangs up, as uwsgi does
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			buf := make([]byte, 512)
+			_, _ = c.Read(buf)
+			_ = c.Close()
+		}
+	}()
+	if p := ClassifyConnection(getErr(t, nil, "https://"+l.Addr().String()+"/v3")); p.Kind != ConnTLS {
+		t.Errorf("https to a server that hangs up: %+v, want tls", p)
+	}
+	if p := ClassifyConnection(getErr(t, nil, "http://"+l.Addr().String()+"/v3")); p.Kind != ConnOther {
+		t.Errorf("http to a server that hangs up: %+v, want other", p)
+	}
+}

@@ -35,6 +35,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/glance-provider/terraform-provider-glance/internal/digestcache"
 	"github.com/glance-provider/terraform-provider-glance/internal/glance"
 )
 
@@ -440,8 +441,8 @@ func (r *ImageResource) Read(ctx context.Context, req resource.ReadRequest, resp
 	resp.Diagnostics.Append(refreshImageFingerprint(ctx, state, req.Private, resp.Private)...)
 }
 
-// refreshImageFingerprint hashes a source file whose size or mtime changed (a touch, a fresh
-// checkout) and keeps the new fingerprint. Only refresh can keep it when nothing else changes:
+// refreshImageFingerprint hashes a source file whose identity changed (a touch, a fresh
+// checkout), unless the digest cache knows it as it is now, and keeps the new fingerprint. Only refresh can keep it when nothing else changes:
 // a plan's private state is dropped when the plan is empty, and the file would be hashed on
 // every run.
 func refreshImageFingerprint(ctx context.Context, state imageModel, prior, next privateState) diag.Diagnostics {
@@ -457,12 +458,11 @@ func refreshImageFingerprint(ctx context.Context, state imageModel, prior, next 
 	if fp.matches(filePath, st, decompress, algo) {
 		return diags
 	}
-	tflog.Info(ctx, "Source file's size or modification time changed; hashing it", map[string]any{"file": filePath})
-	res, err := glance.HashSource(ctx, glance.FileSource(filePath), decompress, []string{algo})
+	digests, err := hashFileOnce(ctx, filePath, st, decompress, []string{algo})
 	if err != nil {
 		return diags // the plan reads it again and reports the error
 	}
-	return append(diags, newImageFingerprint(filePath, st, decompress, algo, res.Digests[algo]).save(ctx, next)...)
+	return append(diags, newImageFingerprint(filePath, st, decompress, algo, digests[algo]).save(ctx, next)...)
 }
 
 func timeoutsAttrTypes() map[string]attr.Type {
@@ -844,18 +844,13 @@ func planFileReplaceReason(ctx context.Context, img imageFacts, src sourceDecl, 
 // hashSourceFile computes the digests algos (the first is the image's os_hash_algo) of the
 // source file and keeps its new fingerprint; nil after an error, reported in resp.
 func hashSourceFile(ctx context.Context, src sourceDecl, st os.FileInfo, algos []string, resp *resource.ModifyPlanResponse) map[string]string {
-	tflog.Info(ctx, "Hashing the source file to compare it with the image", map[string]any{"file": src.File, "algorithms": strings.Join(algos, ",")})
-	res, err := glance.HashSource(ctx, glance.FileSource(src.File), src.Decompress, algos)
+	digests, err := hashFileOnce(ctx, src.File, st, src.Decompress, algos)
 	if err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("source").AtName("file"), "Error Reading Source File",
 			fmt.Sprintf("source.file: could not read %s to compare it with the image: %s", src.File, err))
 		return nil
 	}
-	resp.Diagnostics.Append(newImageFingerprint(src.File, st, src.Decompress, algos[0], res.Digests[algos[0]]).save(ctx, resp.Private)...)
-	digests := map[string]string{}
-	for _, a := range algos {
-		digests[a] = res.Digests[a]
-	}
+	resp.Diagnostics.Append(newImageFingerprint(src.File, st, src.Decompress, algos[0], digests[algos[0]]).save(ctx, resp.Private)...)
 	return digests
 }
 
@@ -1121,24 +1116,34 @@ func flattenImage(img *glance.Image, m *imageModel, adopt bool) {
 	}
 }
 
-// imageFingerprint is what a source file looked like when its content was hashed.
+// imageFingerprint is what a source file looked like when its content was hashed: its
+// identity (size, modification time, inode, device, change time; digestcache.Identity), so
+// that a file rewritten with its old size and modification time restored is hashed again.
 type imageFingerprint struct {
 	Path       string `json:"path"`
 	Size       int64  `json:"size"`
 	ModTimeNs  int64  `json:"mtime_ns"`
+	Inode      uint64 `json:"inode,omitempty"`
+	Device     uint64 `json:"device,omitempty"`
+	CtimeNs    int64  `json:"ctime_ns,omitempty"`
 	Decompress string `json:"decompress"`
 	Algorithm  string `json:"algorithm"`
 	Digest     string `json:"digest"`
 }
 
 func newImageFingerprint(p string, st os.FileInfo, decompress, algo, digest string) *imageFingerprint {
-	return &imageFingerprint{Path: p, Size: st.Size(), ModTimeNs: st.ModTime().UnixNano(), Decompress: decompress, Algorithm: algo, Digest: digest}
+	id := digestcache.IdentityOf(p, st)
+	return &imageFingerprint{Path: p, Size: id.Size, ModTimeNs: id.ModTimeNs, Inode: id.Inode, Device: id.Device, CtimeNs: id.CtimeNs,
+		Decompress: decompress, Algorithm: algo, Digest: digest}
 }
 
 // matches reports whether the fingerprint still describes the file at p.
 func (f *imageFingerprint) matches(p string, st os.FileInfo, decompress, algo string) bool {
-	return f != nil && f.Path == p && f.Size == st.Size() && f.ModTimeNs == st.ModTime().UnixNano() &&
-		f.Decompress == decompress && f.Algorithm == algo && f.Digest != ""
+	if f == nil {
+		return false
+	}
+	now := newImageFingerprint(p, st, decompress, algo, f.Digest)
+	return f.Digest != "" && *f == *now
 }
 
 type privateState interface {

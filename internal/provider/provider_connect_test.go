@@ -36,7 +36,7 @@ func TestAccProvider_connect(t *testing.T) {
 		"keystone dns": {authURL: "http://nonexistent.invalid:5000/v3",
 			want: []string{"cannot reach Keystone (host name not found)", "http://nonexistent.invalid:5000/v3", "does not resolve"}},
 		"keystone https to a plain port": {authURL: "https://" + keystone.Host + "/v3", env: []string{"OS_CACERT="},
-			want: []string{"cannot reach Keystone (TLS handshake failed)", "https://" + keystone.Host + "/v3", "does not speak TLS"}},
+			want: []string{"cannot reach Keystone (connection closed during the TLS handshake)", "https://" + keystone.Host + "/v3", "use http://"}},
 		"keystone untrusted certificate": {authURL: acctest.Env(t, "GLANCE_ACC_TLS_AUTH_URL"), env: []string{"OS_CACERT="},
 			want: []string{"cannot reach Keystone (TLS certificate not trusted)", acctest.Env(t, "GLANCE_ACC_TLS_AUTH_URL"), "cacert_file (OS_CACERT)"}},
 		"keystone timeout": {authURL: "http://" + silent + "/v3", env: []string{"GLANCE_RESPONSE_TIMEOUT=2s"},
