@@ -32,6 +32,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -685,7 +686,7 @@ func (r *ImageResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	}
 	// An existing image: decide whether the declared source still describes its content, then
 	// whether a replacement, for any reason, can be carried out.
-	reason := planDataReplacement(ctx, img, src, req.Private, resp)
+	reason := planDataReplacement(ctx, img, src, req.Private, req.Config, resp)
 	var configID types.String
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("id"), &configID)...)
 	changes := replacingChanges(replaceFieldsOf(state), replaceFieldsOf(plan), reason)
@@ -704,7 +705,7 @@ func (r *ImageResource) recordPlannedVisibility(plan imageModel) {
 
 // planDataReplacement decides whether an existing image must be replaced for its declared
 // source (nil: none, or not known yet), plans the replacement and returns why ("" when not).
-func planDataReplacement(ctx context.Context, img imageFacts, src *sourceDecl, prior privateState, resp *resource.ModifyPlanResponse) string {
+func planDataReplacement(ctx context.Context, img imageFacts, src *sourceDecl, prior privateState, config tfsdk.Config, resp *resource.ModifyPlanResponse) string {
 	if src == nil {
 		return ""
 	}
@@ -712,10 +713,43 @@ func planDataReplacement(ctx context.Context, img imageFacts, src *sourceDecl, p
 	if compareFile {
 		reason = planFileReplaceReason(ctx, img, *src, prior, resp)
 	}
+	if reason == "" && adoptedURLCheck(img, *src) {
+		reason = planAdoptedURLReason(ctx, img, *src, config, resp)
+	}
 	if reason != "" {
 		planImageReplacement(ctx, img.ID, reason, resp)
 	}
 	return reason
+}
+
+// planAdoptedURLReason asks the server of source.url, without downloading, how many bytes it
+// serves, and compares that with an adopted image's size (adoptedURLReplaceReason). When the
+// server does not say, a warning says that nothing was compared.
+func planAdoptedURLReason(ctx context.Context, img imageFacts, src sourceDecl, config tfsdk.Config, resp *resource.ModifyPlanResponse) string {
+	var headerMap types.Map
+	resp.Diagnostics.Append(config.GetAttribute(ctx, path.Root("source").AtName("headers"), &headerMap)...)
+	if headerMap.IsUnknown() {
+		return "" // known at apply only: compare at the next plan
+	}
+	headers := map[string]string{}
+	if !headerMap.IsNull() {
+		resp.Diagnostics.Append(headerMap.ElementsAs(ctx, &headers, false)...)
+	}
+	hctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	n, err := glance.URLContentLength(hctx, src.URL, headers, nil)
+	if err != nil || n <= 0 {
+		why := "it does not send a Content-Length"
+		if err != nil {
+			why = err.Error()
+		}
+		resp.Diagnostics.AddAttributeWarning(path.Root("source").AtName("url"), "Source URL Not Compared With the Image",
+			fmt.Sprintf("Image %s has no source recorded yet (it was imported), and the size of what %s serves could not be read: %s. "+
+				"The image is adopted as it is; nothing says that it holds this URL's data.", img.ID, glance.RedactURL(src.URL), why))
+		return ""
+	}
+	tflog.Info(ctx, "Compared the adopted image's size with source.url", map[string]any{"image_size": img.Size, "url_size": n})
+	return adoptedURLReplaceReason(img.Size, n)
 }
 
 // replaceFieldsOf reads the values whose change replaces an image; unknown ones read as
@@ -869,7 +903,7 @@ func imageFactsFrom(state imageModel) imageFacts {
 	facts := imageFacts{
 		ID: state.ID.ValueString(), Status: state.Status.ValueString(),
 		HashAlgo: state.OSHashAlgo.ValueString(), HashValue: state.OSHashValue.ValueString(), MD5: state.Checksum.ValueString(),
-		Deactivated: state.Deactivated.ValueBool(),
+		Size: state.Size.ValueInt64(), Deactivated: state.Deactivated.ValueBool(),
 	}
 	if s := state.Source; s != nil {
 		facts.Source = &sourceDecl{File: s.File.ValueString(), URL: s.URL.ValueString(), Decompress: s.Decompress.ValueString(), Checksum: s.Checksum.ValueString()}
