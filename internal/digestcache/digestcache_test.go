@@ -15,10 +15,10 @@ func settled(id Identity) Identity {
 }
 
 // newFile writes content to a new file whose modification time is an hour ago.
-func newFile(t *testing.T, content string) (string, time.Time) {
+func newFile(t *testing.T) (string, time.Time) {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "image.raw")
-	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+	if err := os.WriteFile(p, []byte("data"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	mtime := time.Now().Add(-time.Hour).Truncate(time.Second)
@@ -39,7 +39,7 @@ func stat(t *testing.T, p string) Identity {
 
 func TestCache_hitWhileUnchanged(t *testing.T) {
 	c := New(t.TempDir(), 0)
-	p, _ := newFile(t, "data")
+	p, _ := newFile(t)
 	if !c.Put(settled(stat(t, p)), "none", map[string]string{"sha512": "aa"}) {
 		t.Fatal("Put stored nothing")
 	}
@@ -53,7 +53,7 @@ func TestCache_hitWhileUnchanged(t *testing.T) {
 
 func TestCache_mergesAlgorithms(t *testing.T) {
 	c := New(t.TempDir(), 0)
-	p, _ := newFile(t, "data")
+	p, _ := newFile(t)
 	id := settled(stat(t, p))
 	c.Put(id, "none", map[string]string{"sha512": "aa"})
 	c.Put(id, "none", map[string]string{"md5": "bb"})
@@ -102,7 +102,7 @@ func TestCache_changedFileMisses(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			c := New(t.TempDir(), 0)
-			p, mtime := newFile(t, "data")
+			p, mtime := newFile(t)
 			c.Put(settled(stat(t, p)), "none", map[string]string{"sha512": "aa"})
 			change(t, p, mtime)
 			after := stat(t, p)
@@ -130,7 +130,7 @@ func TestCache_racyIdentityIsNotStored(t *testing.T) {
 func TestCache_corruptOrForeignEntryIsAMiss(t *testing.T) {
 	dir := t.TempDir()
 	c := New(dir, 0)
-	p, _ := newFile(t, "data")
+	p, _ := newFile(t)
 	id := settled(stat(t, p))
 	c.Put(id, "none", map[string]string{"sha512": "aa"})
 	for _, content := range []string{"{not json", `{"identity": {"path": "/elsewhere"}, "variant": "none", "digests": {"sha512": "aa"}}`, ""} {
@@ -149,7 +149,7 @@ func TestCache_unwritableIsNotAnError(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := New(filepath.Join(blocker, "digests"), 0) // a directory below a file cannot exist
-	p, _ := newFile(t, "data")
+	p, _ := newFile(t)
 	if c.Put(settled(stat(t, p)), "none", map[string]string{"sha512": "aa"}) {
 		t.Error("Put reported success in a directory that cannot exist")
 	}
@@ -167,7 +167,7 @@ func TestCache_boundedSize(t *testing.T) {
 	c := New(dir, 3)
 	var ids []Identity
 	for i := range 5 {
-		p, _ := newFile(t, "data")
+		p, _ := newFile(t)
 		id := settled(stat(t, p))
 		ids = append(ids, id)
 		c.Put(id, "none", map[string]string{"sha512": "aa"})

@@ -36,7 +36,9 @@ func TestAccImage_importComparesSourceURL(t *testing.T) {
 		case "/longer.raw":
 			http.ServeContent(w, r, "longer.raw", time.Time{}, bytes.NewReader(append(append([]byte{}, data...), 'x')))
 		case "/chunked.raw":
-			w.(http.Flusher).Flush()
+			if f, ok := w.(http.Flusher); ok {
+				f.Flush()
+			}
 			if r.Method == http.MethodGet {
 				_, _ = w.Write(data)
 			}
