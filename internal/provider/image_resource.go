@@ -106,8 +106,18 @@ func (r *ImageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			"is set: use it for images that servers still boot from. A protected image (`protected = true`) is neither destroyed nor " +
 			"replaced: the plan fails and says to set `protected = false` first.\n\n" +
 			"When the content of a source file changes, the plan replaces the image and says why. Touching or moving a file " +
-			"without changing its content plans no change: the provider keeps a fingerprint (size and modification time) of the " +
-			"file and hashes it only when the fingerprint changed.",
+			"without changing its content plans no change, and the file is hashed at most once: the provider remembers its digest " +
+			"with the file's identity (size, modification time, inode, device and change time) in private state and in a small digest " +
+			"cache on disk (`os.UserCacheDir()/terraform-provider-glance/digests`; `GLANCE_DIGEST_CACHE_DIR` moves it, `off` disables " +
+			"it). A file rewritten in place with its old size and modification time restored is still hashed again: its change " +
+			"time moved (on Windows, which has none, such a rewrite goes unnoticed).\n\n" +
+			"After `terraform import`, a declared `source` is compared with the image as far as that is cheap: a `file` is hashed and " +
+			"compared with `os_hash_value`; for a `url` without `decompress`, the length the server announces (`Content-Length` of a " +
+			"HEAD, else of a GET whose body is not read) is compared with `size`, and a `checksum` must be one of the image's own " +
+			"digests (its `os_hash_algo` or md5). " +
+			"A difference replaces the image, with the reason in the plan. The bytes behind a URL are not downloaded: a URL that serves " +
+			"other data of the same size, or whose length is unknown (chunked, compressed with `decompress`), is adopted as it is, and " +
+			"the plan warns when nothing could be compared.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Optional: true, Computed: true,
@@ -189,7 +199,8 @@ func (r *ImageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 							"image: the plan records the new path in place, without an API call."},
 					"url": schema.StringAttribute{Optional: true, Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 						MarkdownDescription: "HTTP(S) URL the provider downloads and streams into Glance (Glance itself never sees the URL; " +
-							"compare `glance_image_import` with `web-download`). Changing it replaces the image. The URL is kept in state and shown in " +
+							"compare `glance_image_import` with `web-download`). Changing it replaces the image. After `terraform import`, its " +
+							"`Content-Length` is compared with the image's `size` (see above). The URL is kept in state and shown in " +
 							"plans (messages and logs leave out its credentials and query): put credentials in `headers`, not in the URL."},
 					"headers": schema.MapAttribute{Optional: true, Sensitive: true, WriteOnly: true, ElementType: types.StringType,
 						MarkdownDescription: "HTTP headers sent with the `url` request, for example `Authorization`. Write-only: never stored in state or logged."},
