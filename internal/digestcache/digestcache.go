@@ -33,10 +33,16 @@ const DirEnv = "GLANCE_DIGEST_CACHE_DIR"
 // DefaultMaxEntries bounds how many files the cache remembers.
 const DefaultMaxEntries = 1000
 
-// racyWindow: a file changed less than this before it was stat'd may change again without
-// its timestamps moving (their resolution is coarser than a nanosecond on most file systems),
-// so its digests are not cached. The same rule protects git's index.
-const racyWindow = time.Second
+// A file changed less than a racy window before it was stat'd may change again without its
+// timestamps moving (the clock behind them ticks coarser than a nanosecond), so its digests
+// are not cached; git's index follows the same rule. File systems with sub-millisecond
+// timestamps take them from a clock that ticks every few milliseconds: fineRacyWindow is far
+// beyond that. Timestamps in whole milliseconds or seconds (FAT, HFS+, some network file
+// systems) get racyWindow.
+const (
+	racyWindow     = 2 * time.Second
+	fineRacyWindow = 100 * time.Millisecond
+)
 
 // Identity is what a file looked like: a cached digest is valid while it stays the same.
 type Identity struct {
@@ -73,7 +79,11 @@ func IdentityOf(path string, fi os.FileInfo) Identity {
 // racy reports an identity read too soon after the file changed to vouch for its content.
 func (id Identity) racy() bool {
 	latest := max(id.ModTimeNs, id.CtimeNs)
-	return id.statTime.IsZero() || id.statTime.Sub(time.Unix(0, latest)) < racyWindow
+	window := racyWindow
+	if latest%int64(time.Millisecond) != 0 {
+		window = fineRacyWindow
+	}
+	return id.statTime.IsZero() || id.statTime.Sub(time.Unix(0, latest)) < window
 }
 
 // sameFile compares identities, ignoring when they were read.

@@ -198,3 +198,25 @@ func TestDefault_dir(t *testing.T) {
 		t.Errorf("Default().Dir() = %q, want the user's cache directory", got)
 	}
 }
+
+func TestIdentityRacy_cases(t *testing.T) {
+	changed := time.Date(2026, 12, 7, 8, 0, 0, 123456789, time.UTC)
+	coarse := changed.Truncate(time.Second)
+	for name, tc := range map[string]struct {
+		changed, stat time.Time
+		racy          bool
+	}{
+		"fine timestamps, read 50 ms after":   {changed, changed.Add(50 * time.Millisecond), true},
+		"fine timestamps, read 200 ms after":  {changed, changed.Add(200 * time.Millisecond), false},
+		"second timestamps, read 1 s after":   {coarse, coarse.Add(time.Second), true},
+		"second timestamps, read 3 s after":   {coarse, coarse.Add(3 * time.Second), false},
+		"identity never read from the system": {changed, time.Time{}, true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			id := Identity{ModTimeNs: tc.changed.UnixNano(), CtimeNs: tc.changed.UnixNano(), statTime: tc.stat}
+			if got := id.racy(); got != tc.racy {
+				t.Errorf("racy = %v, want %v", got, tc.racy)
+			}
+		})
+	}
+}
