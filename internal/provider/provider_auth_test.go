@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/gophercloud/gophercloud/v2"
 )
@@ -79,5 +80,19 @@ func TestKeystoneError_cases(t *testing.T) {
 				t.Errorf("message leaks the URL's password: %s", msg)
 			}
 		})
+	}
+}
+
+func TestResponseTimeout_cases(t *testing.T) {
+	for value, want := range map[string]time.Duration{
+		"":     defaultResponseTimeout,
+		"90s":  90 * time.Second,
+		"junk": defaultResponseTimeout,
+		"-1s":  defaultResponseTimeout,
+	} {
+		t.Setenv("GLANCE_RESPONSE_TIMEOUT", value)
+		if got := responseTimeout(); got != want {
+			t.Errorf("GLANCE_RESPONSE_TIMEOUT=%q: %v, want %v", value, got, want)
+		}
 	}
 }
