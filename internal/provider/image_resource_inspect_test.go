@@ -263,3 +263,28 @@ resource "glance_image_import" "test" {
 	})
 	expectNoImages(t, []string{name})
 }
+
+// TestAccImage_diskFormatFooterStopsUpload: a fixed VHD declared raw, from a URL whose server
+// answers no Range request: the first bytes look raw, so the image is created, and the footer
+// shows only at the end of the stream. The upload stops before its last byte, Glance never
+// makes the image active, and the failed create deletes it.
+func TestAccImage_diskFormatFooterStopsUpload(t *testing.T) {
+	acctest.RequireQemu(t)
+	dir := t.TempDir()
+	img := acctest.QemuImg(t, dir, "create", "-q", "-f", "vpc", "-o", "subformat=fixed", "fixed.vhd", "8M")
+	content, err := os.ReadFile(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := acctest.RandomName("df-footer")
+	u := acctest.WebFile(t, name+".vhd", content)
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config:      diskFormatConfig(name, "raw", fmt.Sprintf("source = {\n    url = %q\n  }", u)),
+			ExpectError: wrapped(`(?s)Disk Format Mismatch.*at its end, and the upload was stopped before its last byte.*is vhd \(fixed.*image was deleted`),
+		}},
+	})
+	expectNoImages(t, []string{name})
+}
