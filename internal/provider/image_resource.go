@@ -131,16 +131,22 @@ func (r *ImageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			"name": schema.StringAttribute{Required: true, MarkdownDescription: "Image name. Names need not be unique.",
 				Validators: []validator.String{stringvalidator.LengthBetween(1, 255), glanceTextValidator{}}},
 			"disk_format": schema.StringAttribute{
-				Required:            true,
-				MarkdownDescription: "Format of the disk image: " + quotedList(imageDiskFormats) + ". Changing it replaces the image.",
-				Validators:          []validator.String{stringvalidator.OneOf(imageDiskFormats...)},
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Optional: true, Computed: true,
+				MarkdownDescription: "Format of the disk image: " + quotedList(imageDiskFormats) + ". Changing it replaces the image. " +
+					"With `source`, the provider reads the data's first bytes (and a VHD's last 512) and checks them: content of another " +
+					"format is a plan error naming what was found, and an unsafe image (a qcow2 with a backing or data file, a VMDK " +
+					"with separate extents, a differencing VHD/VHDX/VDI, QED) is always an error. Optional with `source`: left out, it " +
+					"is inferred from the content, shown in the plan for a file (and for a URL whose server answers Range requests), " +
+					"after apply otherwise. Required without `source`. See the disk formats guide.",
+				Validators:    []validator.String{stringvalidator.OneOf(imageDiskFormats...)},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplace()},
 			},
 			"container_format": schema.StringAttribute{
 				Optional: true, Computed: true, Default: stringdefault.StaticString("bare"),
-				MarkdownDescription: "Container format: " + quotedList(imageContainerFormats) + ". Default: `bare`. Changing it replaces the image.",
-				Validators:          []validator.String{stringvalidator.OneOf(imageContainerFormats...)},
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				MarkdownDescription: "Container format: " + quotedList(imageContainerFormats) + ". Default: `bare`, also when `disk_format` " +
+					"is inferred: the provider never guesses a container (an OVA is a tar archive of disks, declared as such). Changing it replaces the image.",
+				Validators:    []validator.String{stringvalidator.OneOf(imageContainerFormats...)},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"visibility": schema.StringAttribute{
 				Optional: true, Computed: true, Default: stringdefault.StaticString("private"),
@@ -254,6 +260,9 @@ func (r *ImageResource) Create(ctx context.Context, req resource.CreateRequest, 
 	if plan.Source != nil {
 		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("source").AtName("headers"), &headers)...)
 	}
+	if !r.inspectBeforeCreate(ctx, &plan, headers, &resp.Diagnostics) {
+		return // nothing created: the source's format is wrong, unsafe or unknown
+	}
 	createReq, diags := expandImageCreate(ctx, plan)
 	resp.Diagnostics.Append(diags...)
 	if resp.Diagnostics.HasError() {
@@ -361,7 +370,8 @@ func (r *ImageResource) failCreate(ctx context.Context, id string, f *imageCreat
 // during the upload, its fingerprint.
 func (r *ImageResource) uploadImageData(ctx context.Context, id string, plan imageModel, headers map[string]string) (*glance.Image, *imageFingerprint, *imageCreateFailure) {
 	src, filePath := imageSource(plan.Source, headers)
-	opts := glance.UploadOptions{Store: plan.Store.ValueString(), Decompress: plan.Source.Decompress.ValueString(), Checksum: plan.Source.Checksum.ValueString()}
+	opts := glance.UploadOptions{Store: plan.Store.ValueString(), Decompress: plan.Source.Decompress.ValueString(), Checksum: plan.Source.Checksum.ValueString(),
+		DiskFormat: plan.DiskFormat.ValueString()}
 	var before os.FileInfo
 	if filePath != "" {
 		before, _ = os.Stat(filePath)
@@ -380,6 +390,9 @@ func (r *ImageResource) uploadImageData(ctx context.Context, id string, plan ima
 
 // uploadFailure maps the errors of glance.UploadImage to their diagnostics.
 func uploadFailure(id string, src glance.Source, err error) *imageCreateFailure {
+	if f := formatFailure(id, err); f != nil {
+		return f
+	}
 	var mismatch *glance.ChecksumMismatchError
 	var wait *glance.WaitError
 	var verify *glance.VerificationError
@@ -653,6 +666,9 @@ func (r *ImageResource) ValidateConfig(ctx context.Context, req resource.Validat
 		}
 	}
 	addPlanProblems(&resp.Diagnostics, imageConfigProblems(c))
+	if p := diskFormatConfigProblem(cfg.DiskFormat.IsNull(), cfg.Source != nil); p != nil {
+		addPlanProblems(&resp.Diagnostics, []planProblem{*p})
+	}
 }
 
 // addPlanProblems reports the problems a decision found, on their attributes.
@@ -693,6 +709,7 @@ func (r *ImageResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	src := knownSourceDecl(plan.Source)
 	if creating {
 		r.checkNewSource(ctx, src, &resp.Diagnostics)
+		r.planSourceFormat(ctx, plan, req, resp)
 		return
 	}
 	// An existing image: decide whether the declared source still describes its content, then
