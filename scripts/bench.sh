@@ -107,13 +107,14 @@ if [[ ! -s $img ]]; then
   echo "== making a ${SIZE_MIB} MiB disk-like image in $CACHE (cached for later runs)"
   a=$((SIZE_MIB * 4 / 10)) b=$((SIZE_MIB * 3 / 10))
   c=$((SIZE_MIB - a - b))
+  set +o pipefail # head closes each pipe early on purpose
   {
-    set +o pipefail
     tar -cf - /usr/lib /usr/bin 2>/dev/null | head -c $((a << 20))
     for ((i = 0; i < c / 4; i++)); do head -c 2M /dev/zero; head -c 2M /dev/urandom; done
     tar -cf - /usr/share 2>/dev/null | head -c $((b << 20))
     head -c $((SIZE_MIB << 20)) /dev/zero
   } | head -c $((SIZE_MIB << 20)) >"$img.tmp"
+  set -o pipefail
   mv "$img.tmp" "$img"
 fi
 declare -A EXT=([gzip]=gz [bzip2]=bz2 [xz]=xz [zstd]=zst)

@@ -81,14 +81,16 @@ type permanentError struct{ err error }
 func (e *permanentError) Error() string { return e.err.Error() }
 func (e *permanentError) Unwrap() error { return e.err }
 
-// chunkSize is the unit the pipeline reads, hashes and sends in (1 MiB: few calls into the
-// decoder and the hashers). The decoder fills a ring of ringDepth chunks ahead of the
-// reader, and queueDepth chunks may wait for each hasher, so the pipeline holds at most
-// (ringDepth + 2 + algorithms × (queueDepth + 1)) chunks: 7 MiB with the usual one digest.
+// chunkSize is the unit the pipeline reads, hashes and sends in. The decoder fills a ring of
+// ringDepth chunks ahead of the reader, and queueDepth chunks may wait for each hasher, so
+// the pipeline holds at most ringDepth + 2 + algorithms × (queueDepth + 1) chunks: 2.75 MiB
+// with the usual one digest. Measured on a 1 GiB apply, 1 MiB chunks saved no measurable CPU
+// (a read of 256 KiB from the page cache costs the same per byte) and added 3-6 MiB of peak
+// RSS.
 const (
-	chunkSize  = 1 << 20
-	ringDepth  = 2
-	queueDepth = 2
+	chunkSize  = 256 << 10
+	ringDepth  = 4
+	queueDepth = 4
 )
 
 var chunkPool = sync.Pool{New: func() any { return &chunk{buf: make([]byte, chunkSize)} }}
