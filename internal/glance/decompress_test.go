@@ -148,12 +148,30 @@ func TestPipeline_producerStopsOnClose(t *testing.T) {
 	if err := p.Close(); err != nil {
 		t.Fatal(err)
 	}
+	if p.producer.inline == nil {
+		t.Fatal("plain data is read inline, without a producer goroutine")
+	}
+	if err := p.Close(); err != nil { // twice is fine
+		t.Fatal(err)
+	}
+	// Decompressed data goes through the producer goroutine, which Close stops half-way.
+	gz := filepath.Join(t.TempDir(), "big.gz")
+	if err := os.WriteFile(gz, compressed(t, "gzip", bytes.Repeat(sampleData(), 64)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p, err = openPipeline(context.Background(), FileSource(gz), "gzip", []string{"sha512"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Read(one); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
 	select {
 	case <-p.producer.done:
 	default:
 		t.Fatal("the producer goroutine still runs after Close")
-	}
-	if err := p.Close(); err != nil { // twice is fine
-		t.Fatal(err)
 	}
 }

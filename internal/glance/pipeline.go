@@ -309,7 +309,8 @@ func openPipeline(ctx context.Context, src Source, decompress string, algorithms
 			return nil, err
 		}
 	}
-	producer := startChunkProducer(&sourceErrReader{r: dec, src: src, decompressing: decompress != "" && decompress != "none"})
+	decompressing := decompress != "" && decompress != "none"
+	producer := startChunkProducer(&sourceErrReader{r: dec, src: src, decompressing: decompressing}, decompressing)
 	hr, _ := newHashingReader(producer, algorithms) // the algorithms were checked above
 	p := &pipeline{hashingReader: hr, producer: producer, closeSrc: rc.Close, closeDec: dec.Close, sourceSize: size, size: -1}
 	if decompress == "" || decompress == "none" {
@@ -328,12 +329,15 @@ func (p *pipeline) Close() error {
 	return p.closeErr
 }
 
-// chunkProducer reads the (decompressed) source on its own goroutine into a ring of
-// chunks, so that a multi-core client decodes, hashes and sends at the same time.
+// chunkProducer reads the decompressed source on its own goroutine into a ring of chunks,
+// so that a multi-core client decodes, hashes and sends at the same time. Data that is not
+// decompressed is read by the consumer itself (inline): reading a file costs less than
+// handing each chunk to another goroutine (measured: ~0.2 CPU-seconds per GiB).
 type chunkProducer struct {
-	ring chan produced
-	quit chan struct{}
-	done chan struct{}
+	inline io.Reader // set when there is no goroutine
+	ring   chan produced
+	quit   chan struct{}
+	done   chan struct{}
 }
 
 // produced is one ring entry: a chunk (nil when no bytes came) and the read's error.
@@ -342,23 +346,32 @@ type produced struct {
 	err error
 }
 
-func startChunkProducer(src io.Reader) *chunkProducer {
+func startChunkProducer(src io.Reader, background bool) *chunkProducer {
+	if !background {
+		return &chunkProducer{inline: src}
+	}
 	p := &chunkProducer{ring: make(chan produced, ringDepth), quit: make(chan struct{}), done: make(chan struct{})}
 	go p.run(src)
 	return p
+}
+
+// readOne reads the next chunk of src; nil when the read yielded no bytes.
+func readOne(src io.Reader) (*chunk, error) {
+	c, _ := chunkPool.Get().(*chunk) // the pool only holds *chunk
+	n, err := readChunk(src, c.buf)
+	c.n = n
+	if n == 0 {
+		chunkPool.Put(c)
+		return nil, err
+	}
+	return c, err
 }
 
 func (p *chunkProducer) run(src io.Reader) {
 	defer close(p.done)
 	defer close(p.ring)
 	for {
-		c, _ := chunkPool.Get().(*chunk) // the pool only holds *chunk
-		n, err := readChunk(src, c.buf)
-		c.n = n
-		if n == 0 {
-			chunkPool.Put(c)
-			c = nil
-		}
+		c, err := readOne(src)
 		select {
 		case p.ring <- produced{c: c, err: err}:
 		case <-p.quit:
@@ -376,6 +389,9 @@ func (p *chunkProducer) run(src io.Reader) {
 // next returns the next chunk (nil when the read yielded no bytes) and the read's error;
 // io.EOF once the producer has stopped.
 func (p *chunkProducer) next() (*chunk, error) {
+	if p.inline != nil {
+		return readOne(p.inline)
+	}
 	r, ok := <-p.ring
 	if !ok {
 		return nil, io.EOF
@@ -386,6 +402,9 @@ func (p *chunkProducer) next() (*chunk, error) {
 // halt stops the producer: closeSrc makes a read in progress return, then the goroutine
 // is waited for and the chunks left in the ring go back to the pool.
 func (p *chunkProducer) halt(closeSrc func() error) error {
+	if p.inline != nil {
+		return closeSrc()
+	}
 	close(p.quit)
 	err := closeSrc()
 	<-p.done
