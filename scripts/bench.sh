@@ -11,6 +11,8 @@
 #      BENCH_ROUNDS; and the ratio to the uncompressed apply.
 #   3. BENCH_SMALL_N images of 1 MiB in one apply (parallelism 10) against as many curl flows
 #      at concurrency 10 (0 skips it).
+#   4. (BENCH_DECODERS=1, the default) each format's decoder against the alternatives at hand
+#      (BenchmarkDecompress in internal/glance) and the C tool, on the same files.
 #
 # The provider runs as an external binary (dev_overrides) through a wrapper that records its
 # own /usr/bin/time figures (peak RSS, user, sys) per process, so they are separate from
@@ -261,6 +263,18 @@ TF
   tf_apply "$work/tf-small"
   row "$SMALL_N images of 1 MiB, concurrency 10 (curl flows vs one apply, parallelism 10; provider peak RSS $P_RSS MiB)" \
     "$(f2 "$c_small") s" "$(f2 "$T_WALL") s" "$(f2 "$(calc "$T_WALL / $c_small")")"
+fi
+
+if [[ ${BENCH_DECODERS:-1} == 1 ]]; then
+  echo "== 4. decoders, one goroutine each, on the same compressed files (BenchmarkDecompress)"
+  (cd "$root" && GLANCE_BENCH_IMAGE=$img go test -run '^$' -bench 'BenchmarkDecompress' -benchtime 1x ./internal/glance/) |
+    awk '/^BenchmarkDecompress/{sub(/-[0-9]+$/, "", $1); sub(/BenchmarkDecompress\//, "", $1); printf "  %-22s %8.1f MB/s\n", $1, $(NF-1)}' | tee "$work/decoders"
+  for f in $FORMATS; do
+    c=$( { /usr/bin/time -f '%U %S' "$f" -dc "$img.${EXT[$f]}" >/dev/null; } 2>&1 | tail -1)
+    printf '  %-22s %8.1f MB/s (CPU)\n' "$f -dc" "$(calc "$SIZE_MIB * 1.048576 / (${c% *} + ${c#* })")" | tee -a "$work/decoders"
+  done
+  row "decoders, MB/s of output on one core (Go: wall; C: per CPU-second)" "$(grep -- '-dc' "$work/decoders" | awk '{printf "%s %s; ", $1, $3}')" \
+    "$(grep -v -- '-dc' "$work/decoders" | awk '{printf "%s %s; ", $1, $2}')" ""
 fi
 
 echo
