@@ -268,13 +268,18 @@ fi
 if [[ ${BENCH_DECODERS:-1} == 1 ]]; then
   echo "== 4. decoders, one goroutine each, on the same compressed files (BenchmarkDecompress)"
   (cd "$root" && GLANCE_BENCH_IMAGE=$img go test -run '^$' -bench 'BenchmarkDecompress' -benchtime 1x ./internal/glance/) |
-    awk '/^BenchmarkDecompress/{sub(/-[0-9]+$/, "", $1); sub(/BenchmarkDecompress\//, "", $1); printf "  %-22s %8.1f MB/s\n", $1, $(NF-1)}' | tee "$work/decoders"
+    awk '/^BenchmarkDecompress/{sub(/-[0-9]+$/, "", $1); sub(/BenchmarkDecompress\//, "", $1); print $1, $(NF-1)}' >"$work/decoders"
+  {
+    echo
+    echo "| format | C tool, MB of output per CPU-second | Go decoder used, MB/s on one goroutine | alternative, MB/s |"
+    echo "|---|---|---|---|"
+  } | tee -a "$summary"
   for f in $FORMATS; do
     c=$( { /usr/bin/time -f '%U %S' "$f" -dc "$img.${EXT[$f]}" >/dev/null; } 2>&1 | tail -1)
-    printf '  %-22s %8.1f MB/s (CPU)\n' "$f -dc" "$(calc "$SIZE_MIB * 1.048576 / (${c% *} + ${c#* })")" | tee -a "$work/decoders"
+    used=$(awk -v f="$f" 'index($1, f "/") == 1 {print; exit}' "$work/decoders")
+    alt=$(awk -v f="$f" 'index($1, f "/") == 1 {n++; if (n == 2) {print; exit}}' "$work/decoders")
+    row "$f" "$(f2 "$(calc "$SIZE_MIB * 1.048576 / (${c% *} + ${c#* })")")" "${used#*/}" "${alt#*/}"
   done
-  row "decoders, MB/s of output on one core (Go: wall; C: per CPU-second)" "$(grep -- '-dc' "$work/decoders" | awk '{printf "%s %s; ", $1, $3}')" \
-    "$(grep -v -- '-dc' "$work/decoders" | awk '{printf "%s %s; ", $1, $2}')" ""
 fi
 
 echo
