@@ -29,6 +29,9 @@ set -a
 # shellcheck disable=SC1091
 . "$E/env/acctest.env"
 set +a
+for tool in /usr/bin/time jq bc gzip bzip2 xz zstd; do
+  command -v "$tool" >/dev/null || { echo "make bench needs $tool (Debian: apt-get install time jq bc gzip bzip2 xz-utils zstd)" >&2; exit 1; }
+done
 SIZE_MIB=${BENCH_SIZE_MIB:-1024}
 ROUNDS=${BENCH_ROUNDS:-2}
 FORMATS=${BENCH_FORMATS:-gzip bzip2 xz zstd}
