@@ -103,11 +103,11 @@ func inspectFile(p string) (diskformat.Info, error) {
 // data's length when known (uncompressed data only); whole says that r holds all of the
 // source, so that data ending within the head is seen to its end.
 func inspectHead(src Source, r io.Reader, decompress string, size int64, whole bool) (diskformat.Info, error) {
-	dec, closeDec, err := decompressor(decompress, r)
+	dec, err := decompressor(decompress, r)
 	if err != nil {
 		return diskformat.Info{}, fmt.Errorf("%s: %w", src, err)
 	}
-	defer closeDec()
+	defer func() { _ = dec.Close() }()
 	head := make([]byte, diskformat.HeadSize)
 	n, err := io.ReadFull(dec, head)
 	head = head[:n]
