@@ -3,6 +3,7 @@ module github.com/glance-provider/terraform-provider-glance
 go 1.26.8
 
 require (
+	github.com/dsnet/compress v0.0.1
 	github.com/google/uuid v1.6.0
 	github.com/gophercloud/gophercloud/v2 v2.15.0
 	github.com/hashicorp/terraform-plugin-framework v1.19.0
@@ -12,6 +13,7 @@ require (
 	github.com/hashicorp/terraform-plugin-log v0.11.0
 	github.com/hashicorp/terraform-plugin-testing v1.16.0
 	github.com/klauspost/compress v1.20.3
+	github.com/therootcompany/xz v1.0.1
 	github.com/ulikunitz/xz v0.5.17
 )
 

@@ -1,6 +1,7 @@
 package glance
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -103,11 +104,11 @@ func inspectFile(p string) (diskformat.Info, error) {
 // data's length when known (uncompressed data only); whole says that r holds all of the
 // source, so that data ending within the head is seen to its end.
 func inspectHead(src Source, r io.Reader, decompress string, size int64, whole bool) (diskformat.Info, error) {
-	dec, closeDec, err := decompressor(decompress, r)
+	dec, err := decompressor(decompress, r)
 	if err != nil {
 		return diskformat.Info{}, fmt.Errorf("%s: %w", src, err)
 	}
-	defer closeDec()
+	defer func() { _ = dec.Close() }()
 	head := make([]byte, diskformat.HeadSize)
 	n, err := io.ReadFull(dec, head)
 	head = head[:n]
@@ -229,6 +230,7 @@ type formatGuard struct {
 	src      string
 	head     []byte
 	decided  bool // the head settled the question
+	headDone bool // the head was inspected
 	buf      []byte
 	start    int
 	end      int
@@ -328,21 +330,103 @@ func (g *formatGuard) fill() error {
 
 // observe keeps the first HeadSize bytes and, once it has them, inspects them.
 func (g *formatGuard) observe(b []byte) {
-	if len(g.head) == cap(g.head) {
+	if g.headDone {
 		return
 	}
 	g.head = append(g.head, b[:min(len(b), cap(g.head)-len(g.head))]...)
 	if len(g.head) < cap(g.head) {
 		return
 	}
+	g.headDone = true
 	info := diskformat.InspectBytes(g.head, nil, -1)
 	if info.Format == diskformat.Raw && (g.declared == "raw" || g.declared == "vhd" || !diskformat.Checked(g.declared)) {
-		return // a fixed VHD shows only in its footer: the end decides
+		// A fixed VHD shows only in its footer: the end decides. No format was found in the
+		// head, so its first bytes stand for all of it there; the rest of the 4 MiB can go
+		// for the rest of a multi-gigabyte upload.
+		g.head = bytes.Clone(g.head[:rawHeadKept])
+		return
 	}
 	if p := diskformat.Check(info, g.declared); p != nil {
 		g.err = &permanentError{&FormatError{Source: g.src, Problem: p}}
 	}
 	g.decided = info.Format != diskformat.Raw
+	g.head = nil
+}
+
+// rawHeadKept is how much of a head that read as raw the guard keeps for the check at the end.
+const rawHeadKept = 64 << 10
+
+// WriteTo keeps the source's own WriteTo (whole chunks, no copy into a caller's buffer, as the
+// HTTP transport uses it for a body of unknown length): the guard sees each chunk on its way
+// and holds back only the last TailSize bytes.
+func (g *formatGuard) WriteTo(w io.Writer) (int64, error) {
+	wt, ok := g.r.(io.WriterTo)
+	if !ok || g.total > 0 || g.err != nil {
+		return io.Copy(w, struct{ io.Reader }{g})
+	}
+	gw := &guardWriter{g: g, w: w}
+	_, err := wt.WriteTo(gw)
+	switch {
+	case g.err != nil:
+		return gw.sent, g.err
+	case err != nil:
+		g.err = err
+		return gw.sent, err
+	}
+	g.eof = true
+	if g.err = g.checkEnd(); g.err != nil {
+		return gw.sent, g.err
+	}
+	n, err := w.Write(g.buf[g.start:g.end])
+	g.start += n
+	return gw.sent + int64(n), err
+}
+
+// guardWriter passes a chunk on to w once the guard has seen it, less the last TailSize bytes
+// of the stream so far, which wait in g.buf[g.start:g.end].
+type guardWriter struct {
+	g    *formatGuard
+	w    io.Writer
+	sent int64
+}
+
+func (gw *guardWriter) Write(b []byte) (int, error) {
+	g := gw.g
+	g.observe(b)
+	g.total += int64(len(b))
+	if g.err != nil {
+		return 0, g.err
+	}
+	if len(b) >= diskformat.TailSize {
+		if err := gw.send(g.buf[g.start:g.end]); err != nil {
+			return 0, err
+		}
+		if err := gw.send(b[:len(b)-diskformat.TailSize]); err != nil {
+			return 0, err
+		}
+		g.start, g.end = 0, copy(g.buf, b[len(b)-diskformat.TailSize:])
+		return len(b), nil
+	}
+	// A small chunk joins the held bytes; what is beyond TailSize goes.
+	g.end = copy(g.buf, g.buf[g.start:g.end])
+	g.start = 0
+	g.end += copy(g.buf[g.end:], b)
+	if over := g.end - diskformat.TailSize; over > 0 {
+		if err := gw.send(g.buf[:over]); err != nil {
+			return 0, err
+		}
+		g.end = copy(g.buf, g.buf[over:g.end])
+	}
+	return len(b), nil
+}
+
+func (gw *guardWriter) send(b []byte) error {
+	if len(b) == 0 {
+		return nil
+	}
+	n, err := gw.w.Write(b)
+	gw.sent += int64(n)
+	return err
 }
 
 // checkEnd inspects the head with the held-back tail once the size is known.

@@ -184,6 +184,59 @@ func TestFormatGuard_anyReadSize(t *testing.T) {
 	}
 }
 
+// chunkWriterTo is a source that hands its data to WriteTo in chunks of the given sizes, in
+// turn, like the pipeline does.
+type chunkWriterTo struct {
+	data  []byte
+	sizes []int
+}
+
+func (c *chunkWriterTo) Read([]byte) (int, error) { panic("the guard must use WriteTo") }
+
+func (c *chunkWriterTo) WriteTo(w io.Writer) (int64, error) {
+	var n int64
+	for i := 0; len(c.data) > 0; i++ {
+		k := min(c.sizes[i%len(c.sizes)], len(c.data))
+		m, err := w.Write(c.data[:k])
+		n += int64(m)
+		if err != nil {
+			return n, err
+		}
+		c.data = c.data[k:]
+	}
+	return n, nil
+}
+
+// TestFormatGuard_writeTo: through WriteTo the guard passes every byte in order whatever the
+// chunk sizes, and a footer found at the end stops the stream before its last TailSize bytes.
+func TestFormatGuard_writeTo(t *testing.T) {
+	data := rawImage(5<<20 + 777)
+	for name, sizes := range map[string][]int{
+		"large":   {256 << 10},
+		"mixed":   {1, 100, 511, 512, 513, 300 << 10, 3},
+		"small":   {7, 200},
+		"at tail": {diskformat.TailSize},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var out bytes.Buffer
+			n, err := guardFormat(&chunkWriterTo{data: data, sizes: sizes}, "raw", "test").WriteTo(&out)
+			if err != nil || n != int64(len(data)) || !bytes.Equal(out.Bytes(), data) {
+				t.Fatalf("err %v, %d bytes counted, %d written, equal %v", err, n, out.Len(), bytes.Equal(out.Bytes(), data))
+			}
+		})
+	}
+	vhd := fixedVHD(6 << 20)
+	var out bytes.Buffer
+	_, err := guardFormat(&chunkWriterTo{data: vhd, sizes: []int{1, 300 << 10, 513}}, "raw", "test").WriteTo(&out)
+	var fe *FormatError
+	if !errors.As(err, &fe) || !fe.AtEnd {
+		t.Fatalf("err = %v, want a FormatError at the end", err)
+	}
+	if out.Len() > len(vhd)-diskformat.TailSize || !bytes.Equal(out.Bytes(), vhd[:out.Len()]) {
+		t.Fatalf("%d of %d bytes went out: the footer must be held back", out.Len(), len(vhd))
+	}
+}
+
 // rangeServer serves data with or without Range support and counts requests.
 func rangeServer(t *testing.T, data []byte, ranges bool, requests *atomic.Int32) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -1,10 +1,6 @@
 package glance
 
 import (
-	"bufio"
-	"bytes"
-	"compress/bzip2"
-	"compress/gzip"
 	"context"
 	"crypto/md5" //nolint:gosec // Glance's "checksum" is md5; we verify it, we do not rely on it
 	"crypto/sha256"
@@ -20,15 +16,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/klauspost/compress/zstd"
-	"github.com/ulikunitz/xz"
 )
-
-// DecompressModes are the values of TransferOptions.Decompress. "none" (or "") sends the
-// bytes as they are; "auto" recognises gzip, bzip2, xz and zstd by their magic bytes and
-// passes anything else through unchanged.
-var DecompressModes = []string{"none", "auto", "gzip", "bzip2", "xz", "zstd"}
 
 // HashAlgorithms are the digests the pipeline can compute in the same pass as the upload.
 var HashAlgorithms = []string{"md5", "sha256", "sha512"}
@@ -96,63 +84,15 @@ type permanentError struct{ err error }
 func (e *permanentError) Error() string { return e.err.Error() }
 func (e *permanentError) Unwrap() error { return e.err }
 
-// decompressor wraps r according to mode. The returned closer releases decoder resources.
-func decompressor(mode string, r io.Reader) (io.Reader, func(), error) {
-	noop := func() {}
-	if mode == "auto" {
-		br := bufio.NewReaderSize(r, 64<<10)
-		magic, _ := br.Peek(6)
-		mode = sniffCompression(magic)
-		r = br
-	}
-	switch mode {
-	case "", "none":
-		return r, noop, nil
-	case "gzip":
-		zr, err := gzip.NewReader(r)
-		if err != nil {
-			return nil, noop, fmt.Errorf("the data is not gzip (decompress = \"gzip\"): %w", err)
-		}
-		return zr, func() { _ = zr.Close() }, nil
-	case "bzip2":
-		return bzip2.NewReader(r), noop, nil
-	case "xz":
-		xr, err := xz.NewReader(r)
-		if err != nil {
-			return nil, noop, fmt.Errorf("the data is not xz (decompress = \"xz\"): %w", err)
-		}
-		return xr, noop, nil
-	case "zstd":
-		// One decoder goroutine and low-memory mode keep the pipeline's memory flat.
-		zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true), zstd.WithDecoderMaxWindow(128<<20))
-		if err != nil {
-			return nil, noop, fmt.Errorf("the data is not zstd (decompress = \"zstd\"): %w", err)
-		}
-		return zr, zr.Close, nil
-	}
-	return nil, noop, fmt.Errorf("unknown decompression %q; use one of %s", mode, strings.Join(DecompressModes, ", "))
-}
-
-// sniffCompression names the compression whose magic bytes start b, or "none".
-func sniffCompression(b []byte) string {
-	switch {
-	case bytes.HasPrefix(b, []byte{0x1f, 0x8b}):
-		return "gzip"
-	case bytes.HasPrefix(b, []byte("BZh")):
-		return "bzip2"
-	case bytes.HasPrefix(b, []byte{0xfd, '7', 'z', 'X', 'Z', 0x00}):
-		return "xz"
-	case bytes.HasPrefix(b, []byte{0x28, 0xb5, 0x2f, 0xfd}):
-		return "zstd"
-	}
-	return "none"
-}
-
-// chunkSize is the unit the pipeline reads and hashes in; queueDepth chunks may wait for
-// each hasher, so memory stays under (queueDepth+2) * chunkSize per algorithm.
+// chunkSize is the unit the pipeline reads, hashes and sends in. The decoder fills a ring of
+// ringDepth chunks ahead of the reader, and queueDepth chunks may wait for each hasher, so
+// the pipeline holds at most ringDepth + 2 + algorithms × (queueDepth + 1) chunks: 2.75 MiB
+// with the usual one digest. In 256 MiB applies (alternated, loaded machine) 1 MiB chunks
+// saved no CPU beyond the noise and added 3-6 MiB of peak RSS.
 const (
 	chunkSize  = 256 << 10
-	queueDepth = 8
+	ringDepth  = 4
+	queueDepth = 4
 )
 
 var chunkPool = sync.Pool{New: func() any { return &chunk{buf: make([]byte, chunkSize)} }}
@@ -173,7 +113,7 @@ func (c *chunk) release() {
 // algorithm, so hashing runs beside the upload instead of in its way. Bytes are counted as
 // they are read; nothing is kept once every consumer is done with a chunk.
 type hashingReader struct {
-	src     io.Reader
+	src     *chunkProducer
 	cur     *chunk
 	off     int
 	queues  []chan *chunk
@@ -185,7 +125,7 @@ type hashingReader struct {
 	stopped bool
 }
 
-func newHashingReader(src io.Reader, algorithms []string) (*hashingReader, error) {
+func newHashingReader(src *chunkProducer, algorithms []string) (*hashingReader, error) {
 	h := &hashingReader{src: src, hashes: map[string]hash.Hash{}}
 	for _, a := range algorithms {
 		if _, dup := h.hashes[a]; dup {
@@ -265,8 +205,11 @@ func (h *hashingReader) WriteTo(w io.Writer) (int64, error) {
 
 // fill reads the next chunk and dispatches it to the hashers.
 func (h *hashingReader) fill() error {
-	c, _ := chunkPool.Get().(*chunk) // the pool only holds *chunk
-	n, err := readChunk(h.src, c.buf)
+	c, err := h.src.next()
+	n := 0
+	if c != nil {
+		n = c.n
+	}
 	switch {
 	case errors.Is(err, io.EOF):
 		h.eof = true
@@ -278,13 +221,14 @@ func (h *hashingReader) fill() error {
 		h.err = err
 	}
 	if n == 0 {
-		chunkPool.Put(c)
+		if c != nil {
+			chunkPool.Put(c)
+		}
 		if h.err != nil {
 			return h.err
 		}
 		return io.EOF
 	}
-	c.n = n
 	c.refs.Store(int32(len(h.queues) + 1))
 	for _, q := range h.queues {
 		q <- c
@@ -337,13 +281,17 @@ func (h *hashingReader) stop() {
 	h.wg.Wait()
 }
 
-// pipeline is one pass over a source: open → decompress → hash and count.
+// pipeline is one pass over a source: open → decompress (on the producer's goroutine) →
+// hash (one goroutine per digest) and count.
 type pipeline struct {
 	*hashingReader
+	producer   *chunkProducer
 	closeSrc   func() error
-	closeDec   func()
+	closeDec   func() error
 	size       int64 // bytes the reader will yield, or -1
 	sourceSize int64
+	closeOnce  sync.Once
+	closeErr   error
 }
 
 func openPipeline(ctx context.Context, src Source, decompress string, algorithms []string) (*pipeline, error) {
@@ -351,29 +299,123 @@ func openPipeline(ctx context.Context, src Source, decompress string, algorithms
 	if err != nil {
 		return nil, err
 	}
-	dec, closeDec, err := decompressor(decompress, rc)
+	dec, err := decompressor(decompress, rc)
 	if err != nil {
 		_ = rc.Close()
 		return nil, &permanentError{fmt.Errorf("%s: %w", src, err)}
 	}
-	hr, err := newHashingReader(&sourceErrReader{r: dec, src: src, decompressing: decompress != "" && decompress != "none"}, algorithms)
-	if err != nil {
-		closeDec()
-		_ = rc.Close()
-		return nil, err
+	for _, a := range algorithms {
+		if _, err := newHash(a); err != nil {
+			_ = dec.Close()
+			_ = rc.Close()
+			return nil, err
+		}
 	}
-	p := &pipeline{hashingReader: hr, closeSrc: rc.Close, closeDec: closeDec, sourceSize: size, size: -1}
+	decompressing := decompress != "" && decompress != "none"
+	producer := startChunkProducer(&sourceErrReader{r: dec, src: src, decompressing: decompressing}, decompressing)
+	hr, _ := newHashingReader(producer, algorithms) // the algorithms were checked above
+	p := &pipeline{hashingReader: hr, producer: producer, closeSrc: rc.Close, closeDec: dec.Close, sourceSize: size, size: -1}
 	if decompress == "" || decompress == "none" {
 		p.size = size
 	}
 	return p, nil
 }
 
-// Close stops the hashers and releases the source.
+// Close stops the hashers and the producer and releases the decoder and the source.
 func (p *pipeline) Close() error {
-	p.stop()
-	p.closeDec()
-	return p.closeSrc()
+	p.closeOnce.Do(func() {
+		p.stop()
+		p.closeErr = p.producer.halt(p.closeSrc)
+		_ = p.closeDec()
+	})
+	return p.closeErr
+}
+
+// chunkProducer reads the decompressed source on its own goroutine into a ring of chunks,
+// so that a multi-core client decodes, hashes and sends at the same time. Data that is not
+// decompressed is read by the consumer itself (inline): reading a file costs less than
+// handing each chunk to another goroutine (measured: ~0.2 CPU-seconds per GiB).
+type chunkProducer struct {
+	inline io.Reader // set when there is no goroutine
+	ring   chan produced
+	quit   chan struct{}
+	done   chan struct{}
+}
+
+// produced is one ring entry: a chunk (nil when no bytes came) and the read's error.
+type produced struct {
+	c   *chunk
+	err error
+}
+
+func startChunkProducer(src io.Reader, background bool) *chunkProducer {
+	if !background {
+		return &chunkProducer{inline: src}
+	}
+	p := &chunkProducer{ring: make(chan produced, ringDepth), quit: make(chan struct{}), done: make(chan struct{})}
+	go p.run(src)
+	return p
+}
+
+// readOne reads the next chunk of src; nil when the read yielded no bytes.
+func readOne(src io.Reader) (*chunk, error) {
+	c, _ := chunkPool.Get().(*chunk) // the pool only holds *chunk
+	n, err := readChunk(src, c.buf)
+	c.n = n
+	if n == 0 {
+		chunkPool.Put(c)
+		return nil, err
+	}
+	return c, err
+}
+
+func (p *chunkProducer) run(src io.Reader) {
+	defer close(p.done)
+	defer close(p.ring)
+	for {
+		c, err := readOne(src)
+		select {
+		case p.ring <- produced{c: c, err: err}:
+		case <-p.quit:
+			if c != nil {
+				chunkPool.Put(c)
+			}
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// next returns the next chunk (nil when the read yielded no bytes) and the read's error;
+// io.EOF once the producer has stopped.
+func (p *chunkProducer) next() (*chunk, error) {
+	if p.inline != nil {
+		return readOne(p.inline)
+	}
+	r, ok := <-p.ring
+	if !ok {
+		return nil, io.EOF
+	}
+	return r.c, r.err
+}
+
+// halt stops the producer: closeSrc makes a read in progress return, then the goroutine
+// is waited for and the chunks left in the ring go back to the pool.
+func (p *chunkProducer) halt(closeSrc func() error) error {
+	if p.inline != nil {
+		return closeSrc()
+	}
+	close(p.quit)
+	err := closeSrc()
+	<-p.done
+	for r := range p.ring {
+		if r.c != nil {
+			chunkPool.Put(r.c)
+		}
+	}
+	return err
 }
 
 // sourceErrReader names the source in read errors and marks decompression errors permanent.

@@ -214,7 +214,10 @@ func (r *ImageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 					"decompress": schema.StringAttribute{Optional: true, Computed: true, Default: stringdefault.StaticString("none"),
 						Validators: []validator.String{stringvalidator.OneOf(glance.DecompressModes...)},
 						MarkdownDescription: "Decompress the source while streaming it: " + quotedList(glance.DecompressModes) +
-							". `auto` recognises gzip, bzip2, xz and zstd by their first bytes and sends anything else as it is. Default: `none`."},
+							". `auto` recognises gzip, bzip2, xz and zstd by their first bytes and sends anything else as it is. Default: `none`. " +
+							"Decoding runs beside hashing and sending. Decoder memory is bounded whatever the data declares: gzip ~40 KiB, bzip2 ~10 MiB, " +
+							"xz the dictionary the file declares (8 MiB at xz's default level; more than 64 MiB is refused), " +
+							"zstd the frame's window (a few MiB at zstd's default levels; more than 128 MiB is refused)."},
 					"checksum": schema.StringAttribute{Optional: true,
 						MarkdownDescription: "Expected digest of the (decompressed) data: `sha256:<hex>`, `sha512:<hex>` or `md5:<hex>`. " +
 							"Verified while streaming; a mismatch fails the apply and deletes the image. On an existing image, a changed checksum " +
