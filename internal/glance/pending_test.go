@@ -242,9 +242,9 @@ func TestCreatePendingImage_fixedIDReusedOrRefused(t *testing.T) {
 		status, hash          string
 		adopted, reused, fail bool
 	}{
-		"queued: reused":           {StatusQueued, "", false, true, false},
+		"queued: reused":            {StatusQueued, "", false, true, false},
 		"active, verified: adopted": {StatusActive, sum, true, false, false},
-		"active, other data":       {StatusActive, strings.Repeat("0", 128), false, false, true},
+		"active, other data":        {StatusActive, strings.Repeat("0", 128), false, false, true},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
