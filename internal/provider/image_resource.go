@@ -98,7 +98,10 @@ func (r *ImageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 		MarkdownDescription: "An image in the Image service. With `source`, the provider streams the image data from a local file " +
 			"or an HTTP(S) URL into Glance during apply, in one pass that decompresses (optionally), hashes and uploads, then waits " +
 			"for the image to become `active` and verifies Glance's `os_hash_value` against what it sent. If anything fails after " +
-			"the image record was created, the provider deletes the image: a failed apply leaves nothing behind.\n\n" +
+			"the image record was created, the provider deletes the image: a failed apply leaves nothing behind. An apply that is " +
+			"killed (SIGKILL, an OOM killer, a CI timeout) cannot clean up: until its data is verified, the image carries the property `" +
+			glance.PendingProperty + "`, and the next apply of the same image (same project, name, formats, source and store) adopts it " +
+			"when its data verifies against the source, or deletes it and creates the image again.\n\n" +
 			"Without `source` the resource is an image record only, for example the target of a `glance_image_import`.\n\n" +
 			"A replacement deletes the old image before it creates the new one, unless `lifecycle { create_before_destroy = true }` " +
 			"is set: use it for images that servers still boot from. A protected image (`protected = true`) is neither destroyed nor " +
