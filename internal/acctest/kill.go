@@ -2,6 +2,7 @@ package acctest
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -33,8 +34,8 @@ func StartTerraform(t *testing.T, dir string, extra []string, args ...string) *T
 		t.Fatal("TF_CLI_CONFIG_FILE is not set: run the tests through make testacc, which writes the dev_overrides config")
 	}
 	run := &TerraformRun{done: make(chan struct{})}
-	// Not CommandContext: a test that ends kills the group itself (Kill), never only terraform.
-	run.cmd = exec.Command(bin, append(args, "-no-color")...)
+	// Not the test's context: a test that ends kills the whole group (Kill), never only terraform.
+	run.cmd = exec.CommandContext(context.Background(), bin, append(args, "-no-color")...)
 	run.cmd.Dir = dir
 	run.cmd.Env = append(os.Environ(), "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1")
 	run.cmd.Env = append(run.cmd.Env, extra...)

@@ -218,7 +218,7 @@ func (c *Client) verifyLeftover(ctx context.Context, img *Image, p PendingCreate
 	case img.Status != StatusActive && img.Status != StatusDeactivated:
 		return fmt.Errorf("its data is not complete (status %s)", img.Status)
 	case img.OSHashValue == "":
-		return errors.New("Glance reports no os_hash_value")
+		return errors.New("the image has no os_hash_value")
 	case p.Store != "" && !slices.Contains(img.Stores, p.Store):
 		return fmt.Errorf("its data is not in store %s", p.Store)
 	}

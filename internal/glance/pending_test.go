@@ -31,7 +31,8 @@ type pendingGlance struct {
 func newPendingGlance(imgs ...map[string]any) *pendingGlance {
 	f := &pendingGlance{images: map[string]map[string]any{}}
 	for _, img := range imgs {
-		f.images[img["id"].(string)] = img
+		id, _ := img["id"].(string)
+		f.images[id] = img
 	}
 	return f
 }
@@ -49,7 +50,8 @@ func (f *pendingGlance) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		var body map[string]any
 		_ = json.NewDecoder(r.Body).Decode(&body)
 		body["status"], body["owner"] = StatusQueued, "p1"
-		f.images[body["id"].(string)] = body
+		id, _ := body["id"].(string)
+		f.images[id] = body
 		f.created++
 		w.WriteHeader(http.StatusCreated)
 		_ = json.NewEncoder(w).Encode(body)
@@ -112,8 +114,9 @@ func (f *pendingGlance) called(prefix string) []string {
 	return out
 }
 
-// pendingFile writes content to a file and returns its source and sha512.
-func pendingFile(t *testing.T, content string) (Source, string) {
+// pendingFile writes a small file and returns its source and sha512.
+func pendingFile(t *testing.T) (Source, string) {
+	const content = "the data"
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "img.raw")
 	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
@@ -177,7 +180,7 @@ func TestCreatePendingImage_listsByMarkOwnerAndAllVisibilities(t *testing.T) {
 }
 
 func TestCreatePendingImage_discardsUnverified(t *testing.T) {
-	src, _ := pendingFile(t, "the data")
+	src, _ := pendingFile(t)
 	f := newPendingGlance(
 		leftover("q", "k3", StatusQueued, ""),
 		leftover("s", "k3", StatusSaving, ""),
@@ -205,7 +208,7 @@ func TestCreatePendingImage_discardsUnverified(t *testing.T) {
 }
 
 func TestCreatePendingImage_adoptsVerified(t *testing.T) {
-	src, sum := pendingFile(t, "the data")
+	src, sum := pendingFile(t)
 	f := newPendingGlance(leftover("done", "k4", StatusActive, sum), leftover("partial", "k4", StatusSaving, ""))
 	c, _ := newCoreTestClient(t, f.ServeHTTP)
 	res, err := c.CreatePendingImage(context.Background(),
@@ -226,7 +229,7 @@ func TestCreatePendingImage_adoptsVerified(t *testing.T) {
 }
 
 func TestCreatePendingImage_checksumMismatchNotAdopted(t *testing.T) {
-	src, sum := pendingFile(t, "the data")
+	src, sum := pendingFile(t)
 	f := newPendingGlance(leftover("done5", "k5", StatusActive, sum))
 	c, _ := newCoreTestClient(t, f.ServeHTTP)
 	res, err := c.CreatePendingImage(context.Background(), CreateImageRequest{ID: "new-5", Name: "img"},
@@ -237,7 +240,7 @@ func TestCreatePendingImage_checksumMismatchNotAdopted(t *testing.T) {
 }
 
 func TestCreatePendingImage_fixedIDReusedOrRefused(t *testing.T) {
-	src, sum := pendingFile(t, "the data")
+	src, sum := pendingFile(t)
 	cases := map[string]struct {
 		status, hash          string
 		adopted, reused, fail bool
