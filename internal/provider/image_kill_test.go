@@ -84,6 +84,19 @@ type killRow struct {
 	statusAtKill                  string
 	killed, converged             bool
 	afterKill, afterApply, remain int
+	// reapplyCalls are the data calls the second apply made (creates, uploads, stages, imports).
+	reapplyCalls string
+}
+
+// killCalls counts the proxy's requests of the kinds that show what an apply did.
+type killCalls [4]int64
+
+func proxyCounts(p *acctest.FaultProxy) killCalls {
+	return killCalls{p.Count(acctest.KindCreate), p.Count(acctest.KindUpload), p.Count(acctest.KindStage), p.Count(acctest.KindImport)}
+}
+
+func (c killCalls) since(before killCalls) string {
+	return fmt.Sprintf("%d/%d/%d/%d", c[0]-before[0], c[1]-before[1], c[2]-before[2], c[3]-before[3])
 }
 
 // TestAccImage_kill runs terraform apply with the real provider binary through the CLI, stops
@@ -96,7 +109,7 @@ type killRow struct {
 // apply and after destroy.
 func TestAccImage_kill(t *testing.T) {
 	acctest.PreCheck(t)
-	const size = 16 << 20
+	const size = 8 << 20
 	moments := map[string]killMoment{
 		"image file: record made": {killImageFile, holdUploadBefore, []string{glance.StatusQueued}},
 		"image file: mid-upload":  {killImageFile, holdUploadBody, []string{glance.StatusSaving}},
@@ -120,10 +133,13 @@ func TestAccImage_kill(t *testing.T) {
 	t.Cleanup(func() {
 		sort.Slice(rows, func(i, j int) bool { return rows[i].moment < rows[j].moment })
 		var b strings.Builder
-		b.WriteString("kill matrix (images of the resource's name, counted through the API):\n")
-		fmt.Fprintf(&b, "| %-48s | %-10s | %-6s | %-9s | %-10s | %-12s | %-13s |\n", "moment", "status", "killed", "converged", "after kill", "after re-apply", "after destroy")
+		b.WriteString("kill matrix (images of the resource's name, counted through the API; the second apply's " +
+			"create/upload/stage/import requests):\n")
+		fmt.Fprintf(&b, "| %-48s | %-10s | %-6s | %-9s | %-10s | %-14s | %-13s | %-17s |\n", "moment", "status", "killed", "converged",
+			"after kill", "after re-apply", "after destroy", "re-apply requests")
 		for _, r := range rows {
-			fmt.Fprintf(&b, "| %-48s | %-10s | %-6t | %-9t | %-10d | %-12d | %-13d |\n", r.moment, r.statusAtKill, r.killed, r.converged, r.afterKill, r.afterApply, r.remain)
+			fmt.Fprintf(&b, "| %-48s | %-10s | %-6t | %-9t | %-10d | %-14d | %-13d | %-17s |\n", r.moment, r.statusAtKill, r.killed, r.converged,
+				r.afterKill, r.afterApply, r.remain, r.reapplyCalls)
 		}
 		t.Log(b.String())
 	})
@@ -196,9 +212,15 @@ func runKillMoment(t *testing.T, label string, m killMoment, file, url, sum stri
 		t.Errorf("%d images after the kill, want the 1 the interrupted create made", row.afterKill)
 	}
 
-	if out, err := acctest.Terraform(t, dir, nil, "apply", "-auto-approve"); err != nil {
+	var logEnv []string
+	if logDir := os.Getenv("ACC_KILL_LOG_DIR"); logDir != "" { // the second apply's debug log, to see what it did
+		logEnv = []string{"TF_LOG_PROVIDER=debug", "TF_LOG_PATH=" + filepath.Join(logDir, strings.NewReplacer(" ", "_", ":", "", ",", "").Replace(label)+".log")}
+	}
+	calls := proxyCounts(proxy)
+	if out, err := acctest.Terraform(t, dir, logEnv, "apply", "-auto-approve"); err != nil {
 		t.Fatalf("the apply after the kill failed: %v\n%s", err, out)
 	}
+	row.reapplyCalls = proxyCounts(proxy).since(calls)
 	phase("applied again")
 	imgs := killImagesNamed(t, client, name)
 	row.afterApply = len(imgs)
