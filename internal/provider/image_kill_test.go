@@ -13,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
 	"github.com/glance-provider/terraform-provider-glance/internal/acctest"
 	"github.com/glance-provider/terraform-provider-glance/internal/glance"
 )
@@ -323,4 +326,38 @@ func killCleanup(t *testing.T, c *glance.Client, name string) {
 			t.Logf("cleanup: deleting %s: %v", img.ID, err)
 		}
 	}
+}
+
+// TestAccImage_sameKeySiblings creates three identical images (count over the same name and
+// file) in one apply: they share the pending key, and none may take another's unfinished image
+// for a leftover of an interrupted apply. Three distinct images, all active and unmarked.
+func TestAccImage_sameKeySiblings(t *testing.T) {
+	name := acctest.RandomName("siblings")
+	file, sum := acctest.WriteRandomFile(t, "", 1<<20)
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		CheckDestroy:             testAccCheckImageDestroyed(t),
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`resource "glance_image" "same" {
+  count       = 3
+  name        = %q
+  disk_format = "raw"
+  source      = { file = %q }
+}
+`, name, file),
+			Check: func(*terraform.State) error {
+				imgs := killImagesNamed(t, acctest.Client(t, acctest.Admin), name)
+				if len(imgs) != 3 {
+					return fmt.Errorf("%d images named %s, want 3: %v", len(imgs), name, killImageList(imgs))
+				}
+				for _, img := range imgs {
+					if _, marked := img.Properties[glance.PendingProperty]; marked || img.Status != glance.StatusActive || img.OSHashValue != sum {
+						return fmt.Errorf("image %s: status %s, marked %v, os_hash_value %.16s…", img.ID, img.Status, marked, img.OSHashValue)
+					}
+				}
+				return nil
+			},
+		}},
+	})
 }
