@@ -330,7 +330,8 @@ func killCleanup(t *testing.T, c *glance.Client, name string) {
 
 // TestAccImage_sameKeySiblings creates three identical images (count over the same name and
 // file) in one apply: they share the pending key, and none may take another's unfinished image
-// for a leftover of an interrupted apply. Three distinct images, all active and unmarked.
+// for a leftover of an interrupted apply. Three distinct images, all active, hidden (os_hidden is
+// set after the upload, in the patch that removes the mark) and unmarked.
 func TestAccImage_sameKeySiblings(t *testing.T) {
 	name := acctest.RandomName("siblings")
 	file, sum := acctest.WriteRandomFile(t, "", 1<<20)
@@ -343,17 +344,22 @@ func TestAccImage_sameKeySiblings(t *testing.T) {
   count       = 3
   name        = %q
   disk_format = "raw"
+  hidden      = true
   source      = { file = %q }
 }
 `, name, file),
 			Check: func(*terraform.State) error {
-				imgs := killImagesNamed(t, acctest.Client(t, acctest.Admin), name)
+				hidden := true
+				imgs, err := acctest.Client(t, acctest.Admin).ListImages(context.Background(), glance.ListImagesOptions{Name: name, Hidden: &hidden})
+				if err != nil {
+					return err
+				}
 				if len(imgs) != 3 {
 					return fmt.Errorf("%d images named %s, want 3: %v", len(imgs), name, killImageList(imgs))
 				}
 				for _, img := range imgs {
-					if _, marked := img.Properties[glance.PendingProperty]; marked || img.Status != glance.StatusActive || img.OSHashValue != sum {
-						return fmt.Errorf("image %s: status %s, marked %v, os_hash_value %.16s…", img.ID, img.Status, marked, img.OSHashValue)
+					if _, marked := img.Properties[glance.PendingProperty]; marked || img.Status != glance.StatusActive || img.OSHashValue != sum || !img.Hidden {
+						return fmt.Errorf("image %s: status %s, marked %v, hidden %v, os_hash_value %.16s…", img.ID, img.Status, marked, img.Hidden, img.OSHashValue)
 					}
 				}
 				return nil
