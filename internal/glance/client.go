@@ -322,7 +322,10 @@ func (r attemptResult) failure(method, target string) error {
 	case r.canceled:
 		return r.err
 	case r.err != nil:
-		return fmt.Errorf("%s %s: %w%s", method, RedactURL(target), r.err, certificateHint(r.err))
+		if ce := NewConnectionError("Glance", method, target, "", r.err); ce != nil {
+			return ce
+		}
+		return fmt.Errorf("%s %s: %w", method, RedactURL(target), r.err)
 	case r.readErr != nil:
 		return fmt.Errorf("%s %s: reading response: %w", method, RedactURL(target), r.readErr)
 	}
@@ -397,14 +400,6 @@ func IsCertificateError(err error) bool {
 	var unknownAuthority x509.UnknownAuthorityError
 	var hostnameErr x509.HostnameError
 	return errors.As(err, &certErr) || errors.As(err, &unknownAuthority) || errors.As(err, &hostnameErr)
-}
-
-// certificateHint explains a TLS verification failure in words a user can act on.
-func certificateHint(err error) string {
-	if !IsCertificateError(err) {
-		return ""
-	}
-	return " (the server's TLS certificate could not be verified: trust the CA that signed it with cacert_file / OS_CACERT)"
 }
 
 // sleep waits before retry attempt+1: exponential from retryBase, capped at 8 s, with jitter,

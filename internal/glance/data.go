@@ -127,7 +127,8 @@ func (c *Client) transferOnce(ctx context.Context, kind, what, imageID string, s
 		}
 	}
 	target := c.url("/v2/images/"+escape(imageID)+"/"+kind, nil)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, target, io.NopCloser(p))
+	sendBody, guardErr := guardBody(p, opts.DiskFormat, src)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, target, io.NopCloser(sendBody))
 	if err != nil {
 		return nil, false, err
 	}
@@ -152,6 +153,9 @@ func (c *Client) transferOnce(ctx context.Context, kind, what, imageID string, s
 		// Prefer the source's own error: the transport only says the body failed.
 		if p.err != nil {
 			err = p.err
+		}
+		if gerr := guardErr(); gerr != nil {
+			err = gerr
 		}
 		d, done := p.finish()
 		return &TransferResult{Bytes: p.bytes.Load(), Digests: d}, done, fmt.Errorf("image %s %s: %w", what, imageID, redactErr(err))

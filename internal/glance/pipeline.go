@@ -44,6 +44,9 @@ type TransferOptions struct {
 	Decompress string
 	// Algorithms are computed in the same pass, in addition to the cloud's os_hash_algo.
 	Algorithms []string
+	// DiskFormat, when set, guards the stream (inspect.go): data of another format, or unsafe
+	// data, stops the transfer with a *FormatError before its last byte is sent.
+	DiskFormat string
 }
 
 // TransferResult is what one pass over a source produced.

@@ -94,3 +94,47 @@ func redactErr(err error) error {
 	}
 	return err
 }
+
+// URLContentLength asks the server at rawURL how many bytes it serves, without downloading
+// them: the Content-Length of a HEAD, or, when HEAD is refused or says nothing, of a GET
+// whose body is not read. -1 when the server does not say (chunked, or no answer); a length
+// of 0 counts as not saying (some servers answer HEAD so).
+func URLContentLength(ctx context.Context, rawURL string, headers map[string]string, httpClient *http.Client) (int64, error) {
+	if httpClient == nil {
+		httpClient = http.DefaultClient
+	}
+	var errs []error
+	for _, method := range []string{http.MethodHead, http.MethodGet} {
+		n, err := contentLength(ctx, httpClient, method, rawURL, headers)
+		if err == nil && n > 0 {
+			return n, nil
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) == 2 {
+		return -1, errs[1]
+	}
+	return -1, nil
+}
+
+func contentLength(ctx context.Context, httpClient *http.Client, method, rawURL string, headers map[string]string) (int64, error) {
+	req, err := http.NewRequestWithContext(ctx, method, rawURL, nil)
+	if err != nil {
+		return -1, fmt.Errorf("source URL %s: %w", RedactURL(rawURL), redactErr(err))
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	req.Header.Set("Accept-Encoding", "identity") // the length of the bytes themselves
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		return -1, fmt.Errorf("%s %s: %w", method, RedactURL(rawURL), redactErr(err))
+	}
+	_ = resp.Body.Close() // a GET's body is not read: closing drops the connection
+	if resp.StatusCode != http.StatusOK {
+		return -1, fmt.Errorf("%s %s: HTTP %s", method, RedactURL(rawURL), resp.Status)
+	}
+	return resp.ContentLength, nil
+}

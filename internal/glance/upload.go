@@ -15,6 +15,9 @@ type UploadOptions struct {
 	// Checksum is the expected digest of the (decompressed) data, "<algorithm>:<hex>" as
 	// ParseChecksum reads it; "" expects nothing.
 	Checksum string
+	// DiskFormat is the image's disk_format: the data must be of that format and safe
+	// (TransferOptions.DiskFormat); "" does not inspect the data.
+	DiskFormat string
 }
 
 // UploadResult is what UploadImage leaves: the active, verified image and the digests of the
@@ -67,7 +70,7 @@ func (c *Client) UploadImage(ctx context.Context, id string, src Source, opts Up
 			return nil, err
 		}
 	}
-	topts := TransferOptions{Store: opts.Store, Decompress: opts.Decompress}
+	topts := TransferOptions{Store: opts.Store, Decompress: opts.Decompress, DiskFormat: opts.DiskFormat}
 	if wantAlgo != "" {
 		topts.Algorithms = []string{wantAlgo}
 	}

@@ -108,7 +108,9 @@ func (r *ImageImportResource) Schema(ctx context.Context, _ resource.SchemaReque
 				Optional: true,
 				MarkdownDescription: "Local file to import, required with (and only allowed with) `glance-direct`. The provider streams it to " +
 					"`PUT /v2/images/{id}/stage` (memory stays flat whatever the size) and hashes it on the way. Changing it replaces this resource; " +
-					"the provider does not watch the file's content: change `checksum` or replace the image when the content changes.",
+					"the provider does not watch the file's content: change `checksum` or replace the image when the content changes. " +
+					"Its first bytes are checked at plan: an unsafe image (a qcow2 with a backing or data file, a VMDK with separate extents, " +
+					"QED, …) is an error, and so is content that does not match the `disk_format` of an image that exists already (see the disk formats guide).",
 				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
 			"uri": schema.StringAttribute{
@@ -493,6 +495,7 @@ func (r *ImageImportResource) ModifyPlan(ctx context.Context, req resource.Modif
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	r.planImportFileFormat(ctx, &resp.Diagnostics, plan, change)
 	// Checks against the cloud, only for what this plan changes, and silently skipped while
 	// the provider configuration is not known yet.
 	if !r.meta.canCall() {

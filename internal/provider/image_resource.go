@@ -32,9 +32,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/glance-provider/terraform-provider-glance/internal/digestcache"
 	"github.com/glance-provider/terraform-provider-glance/internal/glance"
 )
 
@@ -107,8 +109,18 @@ func (r *ImageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			"is set: use it for images that servers still boot from. A protected image (`protected = true`) is neither destroyed nor " +
 			"replaced: the plan fails and says to set `protected = false` first.\n\n" +
 			"When the content of a source file changes, the plan replaces the image and says why. Touching or moving a file " +
-			"without changing its content plans no change: the provider keeps a fingerprint (size and modification time) of the " +
-			"file and hashes it only when the fingerprint changed.",
+			"without changing its content plans no change, and the file is hashed at most once: the provider remembers its digest " +
+			"with the file's identity (size, modification time, inode, device and change time) in private state and in a small digest " +
+			"cache on disk (`os.UserCacheDir()/terraform-provider-glance/digests`; `GLANCE_DIGEST_CACHE_DIR` moves it, `off` disables " +
+			"it). A file rewritten in place with its old size and modification time restored is still hashed again: its change " +
+			"time moved (on Windows, which has none, such a rewrite goes unnoticed).\n\n" +
+			"After `terraform import`, a declared `source` is compared with the image as far as that is cheap: a `file` is hashed and " +
+			"compared with `os_hash_value`; for a `url` without `decompress`, the length the server announces (`Content-Length` of a " +
+			"HEAD, else of a GET whose body is not read) is compared with `size`, and a `checksum` must be one of the image's own " +
+			"digests (its `os_hash_algo` or md5). " +
+			"A difference replaces the image, with the reason in the plan. The bytes behind a URL are not downloaded: a URL that serves " +
+			"other data of the same size, or whose length is unknown (chunked, compressed with `decompress`), is adopted as it is, and " +
+			"the plan warns when nothing could be compared.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Optional: true, Computed: true,
@@ -122,16 +134,22 @@ func (r *ImageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 			"name": schema.StringAttribute{Required: true, MarkdownDescription: "Image name. Names need not be unique.",
 				Validators: []validator.String{stringvalidator.LengthBetween(1, 255), glanceTextValidator{}}},
 			"disk_format": schema.StringAttribute{
-				Required:            true,
-				MarkdownDescription: "Format of the disk image: " + quotedList(imageDiskFormats) + ". Changing it replaces the image.",
-				Validators:          []validator.String{stringvalidator.OneOf(imageDiskFormats...)},
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Optional: true, Computed: true,
+				MarkdownDescription: "Format of the disk image: " + quotedList(imageDiskFormats) + ". Changing it replaces the image. " +
+					"With `source`, the provider reads the data's first bytes (and a VHD's last 512) and checks them: content of another " +
+					"format is a plan error naming what was found, and an unsafe image (a qcow2 with a backing or data file, a VMDK " +
+					"with separate extents, a differencing VHD/VHDX/VDI, QED) is always an error. Optional with `source`: left out, it " +
+					"is inferred from the content, shown in the plan for a file (and for a URL whose server answers Range requests), " +
+					"after apply otherwise. Required without `source`. See the disk formats guide.",
+				Validators:    []validator.String{stringvalidator.OneOf(imageDiskFormats...)},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplace()},
 			},
 			"container_format": schema.StringAttribute{
 				Optional: true, Computed: true, Default: stringdefault.StaticString("bare"),
-				MarkdownDescription: "Container format: " + quotedList(imageContainerFormats) + ". Default: `bare`. Changing it replaces the image.",
-				Validators:          []validator.String{stringvalidator.OneOf(imageContainerFormats...)},
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				MarkdownDescription: "Container format: " + quotedList(imageContainerFormats) + ". Default: `bare`, also when `disk_format` " +
+					"is inferred: the provider never guesses a container (an OVA is a tar archive of disks, declared as such). Changing it replaces the image.",
+				Validators:    []validator.String{stringvalidator.OneOf(imageContainerFormats...)},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"visibility": schema.StringAttribute{
 				Optional: true, Computed: true, Default: stringdefault.StaticString("private"),
@@ -191,7 +209,8 @@ func (r *ImageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 							"image: the plan records the new path in place, without an API call."},
 					"url": schema.StringAttribute{Optional: true, Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 						MarkdownDescription: "HTTP(S) URL the provider downloads and streams into Glance (Glance itself never sees the URL; " +
-							"compare `glance_image_import` with `web-download`). Changing it replaces the image. The URL is kept in state and shown in " +
+							"compare `glance_image_import` with `web-download`). Changing it replaces the image. After `terraform import`, its " +
+							"`Content-Length` is compared with the image's `size` (see above). The URL is kept in state and shown in " +
 							"plans (messages and logs leave out its credentials and query): put credentials in `headers`, not in the URL."},
 					"headers": schema.MapAttribute{Optional: true, Sensitive: true, WriteOnly: true, ElementType: types.StringType,
 						MarkdownDescription: "HTTP headers sent with the `url` request, for example `Authorization`. Write-only: never stored in state or logged."},
@@ -244,6 +263,9 @@ func (r *ImageResource) Create(ctx context.Context, req resource.CreateRequest, 
 	var headers map[string]string
 	if plan.Source != nil {
 		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("source").AtName("headers"), &headers)...)
+	}
+	if !r.inspectBeforeCreate(ctx, &plan, headers, &resp.Diagnostics) {
+		return // nothing created: the source's format is wrong, unsafe or unknown
 	}
 	createReq, diags := expandImageCreate(ctx, plan)
 	resp.Diagnostics.Append(diags...)
@@ -398,7 +420,8 @@ func (r *ImageResource) failCreate(ctx context.Context, id string, f *imageCreat
 // during the upload, its fingerprint.
 func (r *ImageResource) uploadImageData(ctx context.Context, id string, plan imageModel, headers map[string]string) (*glance.Image, *imageFingerprint, *imageCreateFailure) {
 	src, filePath := imageSource(plan.Source, headers)
-	opts := glance.UploadOptions{Store: plan.Store.ValueString(), Decompress: plan.Source.Decompress.ValueString(), Checksum: plan.Source.Checksum.ValueString()}
+	opts := glance.UploadOptions{Store: plan.Store.ValueString(), Decompress: plan.Source.Decompress.ValueString(), Checksum: plan.Source.Checksum.ValueString(),
+		DiskFormat: plan.DiskFormat.ValueString()}
 	var before os.FileInfo
 	if filePath != "" {
 		before, _ = os.Stat(filePath)
@@ -417,6 +440,9 @@ func (r *ImageResource) uploadImageData(ctx context.Context, id string, plan ima
 
 // uploadFailure maps the errors of glance.UploadImage to their diagnostics.
 func uploadFailure(id string, src glance.Source, err error) *imageCreateFailure {
+	if f := formatFailure(id, err); f != nil {
+		return f
+	}
 	var mismatch *glance.ChecksumMismatchError
 	var wait *glance.WaitError
 	var verify *glance.VerificationError
@@ -490,8 +516,8 @@ func (r *ImageResource) Read(ctx context.Context, req resource.ReadRequest, resp
 	resp.Diagnostics.Append(refreshImageFingerprint(ctx, state, req.Private, resp.Private)...)
 }
 
-// refreshImageFingerprint hashes a source file whose size or mtime changed (a touch, a fresh
-// checkout) and keeps the new fingerprint. Only refresh can keep it when nothing else changes:
+// refreshImageFingerprint hashes a source file whose identity changed (a touch, a fresh
+// checkout), unless the digest cache knows it as it is now, and keeps the new fingerprint. Only refresh can keep it when nothing else changes:
 // a plan's private state is dropped when the plan is empty, and the file would be hashed on
 // every run.
 func refreshImageFingerprint(ctx context.Context, state imageModel, prior, next privateState) diag.Diagnostics {
@@ -507,12 +533,11 @@ func refreshImageFingerprint(ctx context.Context, state imageModel, prior, next 
 	if fp.matches(filePath, st, decompress, algo) {
 		return diags
 	}
-	tflog.Info(ctx, "Source file's size or modification time changed; hashing it", map[string]any{"file": filePath})
-	res, err := glance.HashSource(ctx, glance.FileSource(filePath), decompress, []string{algo})
+	digests, err := hashFileOnce(ctx, filePath, st, decompress, []string{algo})
 	if err != nil {
 		return diags // the plan reads it again and reports the error
 	}
-	return append(diags, newImageFingerprint(filePath, st, decompress, algo, res.Digests[algo]).save(ctx, next)...)
+	return append(diags, newImageFingerprint(filePath, st, decompress, algo, digests[algo]).save(ctx, next)...)
 }
 
 func timeoutsAttrTypes() map[string]attr.Type {
@@ -691,6 +716,9 @@ func (r *ImageResource) ValidateConfig(ctx context.Context, req resource.Validat
 		}
 	}
 	addPlanProblems(&resp.Diagnostics, imageConfigProblems(c))
+	if p := diskFormatConfigProblem(cfg.DiskFormat.IsNull(), cfg.Source != nil); p != nil {
+		addPlanProblems(&resp.Diagnostics, []planProblem{*p})
+	}
 }
 
 // addPlanProblems reports the problems a decision found, on their attributes.
@@ -731,11 +759,12 @@ func (r *ImageResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 	src := knownSourceDecl(plan.Source)
 	if creating {
 		r.checkNewSource(ctx, src, &resp.Diagnostics)
+		r.planSourceFormat(ctx, plan, req, resp)
 		return
 	}
 	// An existing image: decide whether the declared source still describes its content, then
 	// whether a replacement, for any reason, can be carried out.
-	reason := planDataReplacement(ctx, img, src, req.Private, resp)
+	reason := planDataReplacement(ctx, img, src, req.Private, req.Config, resp)
 	var configID types.String
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("id"), &configID)...)
 	changes := replacingChanges(replaceFieldsOf(state), replaceFieldsOf(plan), reason)
@@ -754,7 +783,7 @@ func (r *ImageResource) recordPlannedVisibility(plan imageModel) {
 
 // planDataReplacement decides whether an existing image must be replaced for its declared
 // source (nil: none, or not known yet), plans the replacement and returns why ("" when not).
-func planDataReplacement(ctx context.Context, img imageFacts, src *sourceDecl, prior privateState, resp *resource.ModifyPlanResponse) string {
+func planDataReplacement(ctx context.Context, img imageFacts, src *sourceDecl, prior privateState, config tfsdk.Config, resp *resource.ModifyPlanResponse) string {
 	if src == nil {
 		return ""
 	}
@@ -762,10 +791,43 @@ func planDataReplacement(ctx context.Context, img imageFacts, src *sourceDecl, p
 	if compareFile {
 		reason = planFileReplaceReason(ctx, img, *src, prior, resp)
 	}
+	if reason == "" && adoptedURLCheck(img, *src) {
+		reason = planAdoptedURLReason(ctx, img, *src, config, resp)
+	}
 	if reason != "" {
 		planImageReplacement(ctx, img.ID, reason, resp)
 	}
 	return reason
+}
+
+// planAdoptedURLReason asks the server of source.url, without downloading, how many bytes it
+// serves, and compares that with an adopted image's size (adoptedURLReplaceReason). When the
+// server does not say, a warning says that nothing was compared.
+func planAdoptedURLReason(ctx context.Context, img imageFacts, src sourceDecl, config tfsdk.Config, resp *resource.ModifyPlanResponse) string {
+	var headerMap types.Map
+	resp.Diagnostics.Append(config.GetAttribute(ctx, path.Root("source").AtName("headers"), &headerMap)...)
+	if headerMap.IsUnknown() {
+		return "" // known at apply only: compare at the next plan
+	}
+	headers := map[string]string{}
+	if !headerMap.IsNull() {
+		resp.Diagnostics.Append(headerMap.ElementsAs(ctx, &headers, false)...)
+	}
+	hctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	n, err := glance.URLContentLength(hctx, src.URL, headers, nil)
+	if err != nil || n <= 0 {
+		why := "it does not send a Content-Length"
+		if err != nil {
+			why = err.Error()
+		}
+		resp.Diagnostics.AddAttributeWarning(path.Root("source").AtName("url"), "Source URL Not Compared With the Image",
+			fmt.Sprintf("Image %s has no source recorded yet (it was imported), and the size of what %s serves could not be read: %s. "+
+				"The image is adopted as it is; nothing says that it holds this URL's data.", img.ID, glance.RedactURL(src.URL), why))
+		return ""
+	}
+	tflog.Info(ctx, "Compared the adopted image's size with source.url", map[string]any{"image_size": img.Size, "url_size": n})
+	return adoptedURLReplaceReason(img.Size, n)
 }
 
 // replaceFieldsOf reads the values whose change replaces an image; unknown ones read as
@@ -894,18 +956,13 @@ func planFileReplaceReason(ctx context.Context, img imageFacts, src sourceDecl, 
 // hashSourceFile computes the digests algos (the first is the image's os_hash_algo) of the
 // source file and keeps its new fingerprint; nil after an error, reported in resp.
 func hashSourceFile(ctx context.Context, src sourceDecl, st os.FileInfo, algos []string, resp *resource.ModifyPlanResponse) map[string]string {
-	tflog.Info(ctx, "Hashing the source file to compare it with the image", map[string]any{"file": src.File, "algorithms": strings.Join(algos, ",")})
-	res, err := glance.HashSource(ctx, glance.FileSource(src.File), src.Decompress, algos)
+	digests, err := hashFileOnce(ctx, src.File, st, src.Decompress, algos)
 	if err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("source").AtName("file"), "Error Reading Source File",
 			fmt.Sprintf("source.file: could not read %s to compare it with the image: %s", src.File, err))
 		return nil
 	}
-	resp.Diagnostics.Append(newImageFingerprint(src.File, st, src.Decompress, algos[0], res.Digests[algos[0]]).save(ctx, resp.Private)...)
-	digests := map[string]string{}
-	for _, a := range algos {
-		digests[a] = res.Digests[a]
-	}
+	resp.Diagnostics.Append(newImageFingerprint(src.File, st, src.Decompress, algos[0], digests[algos[0]]).save(ctx, resp.Private)...)
 	return digests
 }
 
@@ -924,7 +981,7 @@ func imageFactsFrom(state imageModel) imageFacts {
 	facts := imageFacts{
 		ID: state.ID.ValueString(), Status: state.Status.ValueString(),
 		HashAlgo: state.OSHashAlgo.ValueString(), HashValue: state.OSHashValue.ValueString(), MD5: state.Checksum.ValueString(),
-		Deactivated: state.Deactivated.ValueBool(),
+		Size: state.Size.ValueInt64(), Deactivated: state.Deactivated.ValueBool(),
 	}
 	if s := state.Source; s != nil {
 		facts.Source = &sourceDecl{File: s.File.ValueString(), URL: s.URL.ValueString(), Decompress: s.Decompress.ValueString(), Checksum: s.Checksum.ValueString()}
@@ -1188,24 +1245,34 @@ func flattenImage(img *glance.Image, m *imageModel, adopt bool) {
 	}
 }
 
-// imageFingerprint is what a source file looked like when its content was hashed.
+// imageFingerprint is what a source file looked like when its content was hashed: its
+// identity (size, modification time, inode, device, change time; digestcache.Identity), so
+// that a file rewritten with its old size and modification time restored is hashed again.
 type imageFingerprint struct {
 	Path       string `json:"path"`
 	Size       int64  `json:"size"`
 	ModTimeNs  int64  `json:"mtime_ns"`
+	Inode      uint64 `json:"inode,omitempty"`
+	Device     uint64 `json:"device,omitempty"`
+	CtimeNs    int64  `json:"ctime_ns,omitempty"`
 	Decompress string `json:"decompress"`
 	Algorithm  string `json:"algorithm"`
 	Digest     string `json:"digest"`
 }
 
 func newImageFingerprint(p string, st os.FileInfo, decompress, algo, digest string) *imageFingerprint {
-	return &imageFingerprint{Path: p, Size: st.Size(), ModTimeNs: st.ModTime().UnixNano(), Decompress: decompress, Algorithm: algo, Digest: digest}
+	id := digestcache.IdentityOf(p, st)
+	return &imageFingerprint{Path: p, Size: id.Size, ModTimeNs: id.ModTimeNs, Inode: id.Inode, Device: id.Device, CtimeNs: id.CtimeNs,
+		Decompress: decompress, Algorithm: algo, Digest: digest}
 }
 
 // matches reports whether the fingerprint still describes the file at p.
 func (f *imageFingerprint) matches(p string, st os.FileInfo, decompress, algo string) bool {
-	return f != nil && f.Path == p && f.Size == st.Size() && f.ModTimeNs == st.ModTime().UnixNano() &&
-		f.Decompress == decompress && f.Algorithm == algo && f.Digest != ""
+	if f == nil {
+		return false
+	}
+	now := newImageFingerprint(p, st, decompress, algo, f.Digest)
+	return f.Digest != "" && *f == *now
 }
 
 type privateState interface {

@@ -26,6 +26,7 @@ type imageFacts struct {
 	HashAlgo    string // os_hash_algo
 	HashValue   string // os_hash_value
 	MD5         string // checksum
+	Size        int64  // size in bytes, 0 when unknown
 	Deactivated bool
 	Source      *sourceDecl // the source the state records, nil without one
 }
@@ -124,6 +125,24 @@ func urlReplaceReason(img imageFacts, src sourceDecl) string {
 		return ""
 	}
 	return fmt.Sprintf("source.checksum changed to %q, which is not the checksum of the image's data", src.Checksum)
+}
+
+// adoptedURLCheck says whether the length source.url serves must be compared with the image:
+// the state records no source yet (the image was adopted by terraform import, or filled by
+// another resource), and the data is not decompressed, so the bytes served are the image's.
+func adoptedURLCheck(img imageFacts, src sourceDecl) bool {
+	return img.Source == nil && src.URL != "" && src.Decompress == "none" && img.Size > 0
+}
+
+// adoptedURLReplaceReason compares the length source.url serves (-1 or 0: not said) with the
+// adopted image's size. A difference means the URL does not serve the image's data: like a
+// file with other content, it replaces the image (the plan says why before anything happens).
+// Equal sizes prove no more than that: the bytes themselves are not compared.
+func adoptedURLReplaceReason(imageSize, urlSize int64) string {
+	if urlSize <= 0 || imageSize <= 0 || urlSize == imageSize {
+		return ""
+	}
+	return fmt.Sprintf("source.url serves %d bytes (its Content-Length) while the image holds %d, so the image does not hold that URL's data", urlSize, imageSize)
 }
 
 // missingSourceFileIsWarning: a file that disappeared after its data was uploaded changes

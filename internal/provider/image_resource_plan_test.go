@@ -361,3 +361,45 @@ func TestFlattenImageAttrs_fitsEverySchema(t *testing.T) {
 		t.Fatalf("glance_images item %v", list)
 	}
 }
+
+func TestAdoptedURLCheck_cases(t *testing.T) {
+	adopted := imageFacts{ID: "i", Status: "active", Size: 100}
+	managed := adopted
+	managed.Source = &sourceDecl{URL: "http://h/a.raw", Decompress: "none"}
+	for name, tc := range map[string]struct {
+		img  imageFacts
+		src  sourceDecl
+		want bool
+	}{
+		"imported image, url, no decompression":      {adopted, sourceDecl{URL: "http://h/a.raw", Decompress: "none"}, true},
+		"decompressed: the served size says nothing": {adopted, sourceDecl{URL: "http://h/a.raw.xz", Decompress: "auto"}, false},
+		"file source is hashed instead":              {adopted, sourceDecl{File: "/a.raw", Decompress: "none"}, false},
+		"source already recorded":                    {managed, sourceDecl{URL: "http://h/a.raw", Decompress: "none"}, false},
+		"image without data":                         {imageFacts{ID: "i", Status: "queued"}, sourceDecl{URL: "http://h/a.raw", Decompress: "none"}, false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if got := adoptedURLCheck(tc.img, tc.src); got != tc.want {
+				t.Errorf("adoptedURLCheck = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestAdoptedURLReplaceReason_cases(t *testing.T) {
+	for name, tc := range map[string]struct {
+		image, url int64
+		replace    bool
+	}{
+		"same size is adopted":      {100, 100, false},
+		"other size replaces":       {100, 99, true},
+		"length not said":           {100, -1, false},
+		"zero length counts as not": {100, 0, false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			reason := adoptedURLReplaceReason(tc.image, tc.url)
+			if (reason != "") != tc.replace {
+				t.Errorf("adoptedURLReplaceReason(%d, %d) = %q, want replace %v", tc.image, tc.url, reason, tc.replace)
+			}
+		})
+	}
+}

@@ -85,6 +85,7 @@ func newHTTPClient(tlsConfig *tls.Config) *http.Client {
 	transport.DialContext = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext
 	transport.MaxIdleConnsPerHost = 64 // Terraform runs 10 operations at once; keep their connections
 	transport.ForceAttemptHTTP2 = true
+	transport.ResponseHeaderTimeout = responseTimeout()
 	return &http.Client{Transport: transport}
 }
 
@@ -97,13 +98,41 @@ func authenticate(ctx context.Context, opts gophercloud.AuthOptions, httpClient 
 	pc.HTTPClient = *httpClient
 	pc.UserAgent.Prepend("terraform-provider-glance/" + version)
 	if err := openstack.Authenticate(ctx, pc, opts); err != nil {
-		if glance.IsCertificateError(err) {
-			return nil, fmt.Errorf("connecting to Keystone at %s failed: %w. The server's TLS certificate is not trusted: set cacert_file (OS_CACERT) to the PEM file of the CA that signed it", opts.IdentityEndpoint, err)
-		}
-		return nil, fmt.Errorf("authenticating with Keystone at %s failed: %w. Check the credentials (OS_USERNAME/OS_PASSWORD, application credential or token) and the project scope", opts.IdentityEndpoint, err)
+		return nil, keystoneError(opts.IdentityEndpoint, err)
 	}
 	return &keystoneAuth{ProviderClient: pc}, nil
 }
+
+// keystoneError explains a failed authentication by its cause: a Keystone that could not be
+// reached (glance.ClassifyConnection), credentials refused (401, the only case that blames
+// them), or another answer from Keystone.
+func keystoneError(authURL string, err error) error {
+	if ce := glance.NewConnectionError("Keystone", "authenticating at", authURL, "auth_url (OS_AUTH_URL)", err); ce != nil {
+		return ce
+	}
+	u := glance.RedactURL(authURL)
+	switch {
+	case gophercloud.ResponseCodeIs(err, http.StatusUnauthorized):
+		return fmt.Errorf("authenticating with Keystone at %s failed: %w. Check the credentials (OS_USERNAME/OS_PASSWORD, application credential or token) and the project scope", u, err)
+	case gophercloud.ResponseCodeIs(err, http.StatusNotFound):
+		return fmt.Errorf("authenticating with Keystone at %s failed: %w. The URL answers but is not Keystone's v3 API: auth_url (OS_AUTH_URL) usually ends in /v3", u, err)
+	}
+	return fmt.Errorf("authenticating with Keystone at %s failed: %w", u, err)
+}
+
+// responseTimeout bounds the wait for the headers of an answer from Keystone or Glance, after
+// the request (with any upload body) was sent: a server that accepts a connection and never
+// answers fails instead of hanging. GLANCE_RESPONSE_TIMEOUT (a Go duration) overrides it.
+func responseTimeout() time.Duration {
+	if d, err := time.ParseDuration(os.Getenv("GLANCE_RESPONSE_TIMEOUT")); err == nil && d > 0 {
+		return d
+	}
+	return defaultResponseTimeout
+}
+
+// defaultResponseTimeout is long enough for a store that finishes writing an upload before
+// Glance answers, short enough that a hung server ends a run.
+const defaultResponseTimeout = 5 * time.Minute
 
 // catalogEndpoint picks the image endpoint: the named interface, or admin when the catalog
 // has one (PCD routes uploads through it to the shared store), else public.

@@ -16,6 +16,16 @@ resource "glance_image" "ubuntu" {
   }
 }
 
+# disk_format left out: the provider reads the file's first bytes and plans what it finds
+# (here qcow2). A qcow2 with a backing file or an external data file is refused at plan.
+resource "glance_image" "cirros" {
+  name = "cirros-0.6"
+
+  source = {
+    file = "${path.module}/images/cirros-0.6.2-x86_64-disk.img"
+  }
+}
+
 # Stream a compressed image from a URL into a chosen store, decompressing on the way.
 resource "glance_image" "debian" {
   name        = "debian-12"

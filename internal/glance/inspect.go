@@ -1,0 +1,374 @@
+package glance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/glance-provider/terraform-provider-glance/internal/diskformat"
+)
+
+// FormatError says that image data may not be uploaded with the disk_format declared: its
+// content is another format, or it is unsafe whatever was declared (a backing file, an
+// external data file, a VMDK with external extents, QED, …). Problem says what was found.
+type FormatError struct {
+	// Source describes the data (a path, or a URL without credentials and query).
+	Source  string
+	Problem *diskformat.Problem
+	// AtEnd: found only at the end of the stream (a VHD footer); the upload was stopped
+	// before its last byte, so Glance never made the image active.
+	AtEnd bool
+}
+
+func (e *FormatError) Error() string {
+	s := fmt.Sprintf("%s: %s", e.Source, e.Problem.Error())
+	if e.AtEnd {
+		s += " (found at the end of the data; the upload was stopped before its last byte)"
+	}
+	return s
+}
+
+// IsFormatError reports whether err is a *FormatError.
+func IsFormatError(err error) bool {
+	var fe *FormatError
+	return errors.As(err, &fe)
+}
+
+// ErrRangeUnsupported: InspectSource was asked to use Range requests only, and the server
+// sent the whole body instead of the first bytes.
+var ErrRangeUnsupported = errors.New("the server does not answer Range requests")
+
+// InspectOptions shape InspectSource.
+type InspectOptions struct {
+	// Decompress is one of DecompressModes; the first bytes are inspected after it.
+	Decompress string
+	// RangeOnly (a URL source): inspect only when the server answers a Range request;
+	// otherwise fail with ErrRangeUnsupported rather than start a download (plan time).
+	RangeOnly bool
+}
+
+// InspectSource reads the first bytes of src (decompressed as opts says: only the first
+// diskformat.HeadSize bytes are decompressed) and, where the source can be read at its end (an
+// uncompressed file, a URL whose server answers Range requests), its last 512 bytes, and says
+// which disk format the data is. A URL source is read with a Range request; when the server
+// ignores it, the head of a plain GET is read and the download closed.
+func InspectSource(ctx context.Context, src Source, opts InspectOptions) (diskformat.Info, error) {
+	plain := opts.Decompress == "" || opts.Decompress == "none"
+	switch s := src.(type) {
+	case fileSource:
+		if st, err := os.Stat(string(s)); plain && err == nil && st.Mode().IsRegular() {
+			return inspectFile(string(s))
+		}
+	case *urlSource:
+		return s.inspect(ctx, opts)
+	}
+	if opts.RangeOnly {
+		return diskformat.Info{}, ErrRangeUnsupported
+	}
+	rc, size, err := src.Open(ctx)
+	if err != nil {
+		return diskformat.Info{}, err
+	}
+	defer func() { _ = rc.Close() }()
+	if !plain {
+		size = -1
+	}
+	return inspectHead(src, rc, opts.Decompress, size, true)
+}
+
+// inspectFile inspects an uncompressed local file where its header says to look.
+func inspectFile(p string) (diskformat.Info, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return diskformat.Info{}, err
+	}
+	defer func() { _ = f.Close() }()
+	st, err := f.Stat()
+	if err != nil {
+		return diskformat.Info{}, err
+	}
+	size := int64(-1)
+	if st.Mode().IsRegular() {
+		size = st.Size()
+	}
+	return diskformat.Inspect(f, size)
+}
+
+// inspectHead decompresses (when asked) and reads the first HeadSize bytes of r. size is the
+// data's length when known (uncompressed data only); whole says that r holds all of the
+// source, so that data ending within the head is seen to its end.
+func inspectHead(src Source, r io.Reader, decompress string, size int64, whole bool) (diskformat.Info, error) {
+	dec, closeDec, err := decompressor(decompress, r)
+	if err != nil {
+		return diskformat.Info{}, fmt.Errorf("%s: %w", src, err)
+	}
+	defer closeDec()
+	head := make([]byte, diskformat.HeadSize)
+	n, err := io.ReadFull(dec, head)
+	head = head[:n]
+	switch {
+	case err == nil:
+		return diskformat.InspectBytes(head, nil, size), nil
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		if whole {
+			// The whole data fits in the head: its end is seen too.
+			return diskformat.InspectBytes(head, head, int64(n)), nil
+		}
+		// A head cut off by a Range request or a limit: what arrived is what can be seen.
+		return diskformat.InspectBytes(head, nil, -1), nil
+	}
+	return diskformat.Info{}, fmt.Errorf("reading the first bytes of %s: %w", src, redactErr(err))
+}
+
+// inspect reads the first bytes of the URL with a Range request and, for uncompressed data,
+// its last 512 bytes with another; a server that ignores Range gets its download closed after
+// the head (or, with RangeOnly, ErrRangeUnsupported).
+func (u *urlSource) inspect(ctx context.Context, opts InspectOptions) (diskformat.Info, error) {
+	plain := opts.Decompress == "" || opts.Decompress == "none"
+	resp, err := u.get(ctx, fmt.Sprintf("bytes=0-%d", diskformat.HeadSize-1))
+	if err != nil {
+		return diskformat.Info{}, err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	var size int64
+	switch resp.StatusCode {
+	case http.StatusPartialContent:
+		size = contentRangeTotal(resp.Header.Get("Content-Range"))
+	case http.StatusOK:
+		if opts.RangeOnly {
+			return diskformat.Info{}, ErrRangeUnsupported
+		}
+		size = resp.ContentLength
+	case http.StatusRequestedRangeNotSatisfiable: // an empty file
+		return diskformat.InspectBytes(nil, nil, 0), nil
+	default:
+		return diskformat.Info{}, fmt.Errorf("downloading the first bytes of %s: HTTP %s", u, resp.Status)
+	}
+	if !plain {
+		whole := size >= 0 && size <= diskformat.HeadSize
+		return inspectHead(u, io.LimitReader(resp.Body, diskformat.HeadSize), opts.Decompress, -1, whole)
+	}
+	head, err := io.ReadAll(io.LimitReader(resp.Body, diskformat.HeadSize))
+	if err != nil {
+		return diskformat.Info{}, fmt.Errorf("reading the first bytes of %s: %w", u, redactErr(err))
+	}
+	if size >= 0 && int64(len(head)) >= size {
+		return diskformat.InspectBytes(head, head, int64(len(head))), nil
+	}
+	var tail []byte
+	if size > int64(len(head)) && resp.StatusCode == http.StatusPartialContent {
+		tail = u.tail(ctx, size)
+	}
+	return diskformat.InspectBytes(head, tail, size), nil
+}
+
+// tail reads the last TailSize bytes of a URL of known size; nil when that fails.
+func (u *urlSource) tail(ctx context.Context, size int64) []byte {
+	resp, err := u.get(ctx, fmt.Sprintf("bytes=%d-%d", size-diskformat.TailSize, size-1))
+	if err != nil {
+		return nil
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode != http.StatusPartialContent {
+		return nil
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, diskformat.TailSize))
+	if err != nil || len(b) != diskformat.TailSize {
+		return nil
+	}
+	return b
+}
+
+// get sends a GET with a Range header and the source's headers.
+func (u *urlSource) get(ctx context.Context, rng string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.url, nil)
+	if err != nil {
+		return nil, fmt.Errorf("source URL %s: %w", u, err)
+	}
+	for k, v := range u.headers {
+		req.Header.Set(k, v)
+	}
+	req.Header.Set("Range", rng)
+	// The first bytes as they are stored: a transparently gunzipped body would not match
+	// the offsets of the data the upload sends.
+	req.Header.Set("Accept-Encoding", "identity")
+	resp, err := u.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("downloading the first bytes of %s: %w", u, redactErr(err))
+	}
+	return resp, nil
+}
+
+// contentRangeTotal reads the total of "bytes 0-99/1234"; -1 when absent or "*".
+func contentRangeTotal(h string) int64 {
+	_, total, ok := strings.Cut(h, "/")
+	if !ok {
+		return -1
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(total), 10, 64)
+	if err != nil || n < 0 {
+		return -1
+	}
+	return n
+}
+
+// formatGuard passes an upload's bytes through while it inspects them: the first
+// diskformat.HeadSize bytes as they go by, and the last TailSize, which it holds back until
+// the source ends. Content whose format differs from the declared one, or that is unsafe, ends
+// the stream with a *FormatError: found in the head, before most of the data is sent; found
+// only at the end (a VHD footer), before the last byte is sent, so Glance never receives the
+// whole image and never makes it active.
+type formatGuard struct {
+	r        io.Reader
+	declared string
+	src      string
+	head     []byte
+	decided  bool // the head settled the question
+	buf      []byte
+	start    int
+	end      int
+	total    int64
+	eof      bool
+	err      error
+}
+
+const guardBufSize = 64 << 10
+
+func guardFormat(r io.Reader, declared, src string) *formatGuard {
+	return &formatGuard{r: r, declared: declared, src: src, head: make([]byte, 0, diskformat.HeadSize),
+		buf: make([]byte, guardBufSize+diskformat.TailSize)}
+}
+
+func (g *formatGuard) Read(p []byte) (int, error) {
+	for {
+		if g.err != nil {
+			return 0, g.err
+		}
+		if len(p) == 0 {
+			return 0, nil
+		}
+		// Bytes beyond the held-back tail (all of them once the end was checked) can go.
+		ready := g.end - g.start
+		if !g.eof {
+			ready -= diskformat.TailSize
+		}
+		switch {
+		case ready > 0:
+			n := copy(p, g.buf[g.start:g.start+ready])
+			g.start += n
+			return n, nil
+		case g.eof:
+			return 0, io.EOF
+		case len(p) >= 4*diskformat.TailSize:
+			if n := g.readInto(p); n > 0 {
+				return n, nil
+			}
+		default:
+			if err := g.fill(); err != nil {
+				g.err = err
+			}
+		}
+	}
+}
+
+// readInto is Read's fast path for a large p: the held-back bytes go to its front, the source
+// fills the rest, and only the new last TailSize bytes are copied aside.
+func (g *formatGuard) readInto(p []byte) int {
+	held := copy(p, g.buf[g.start:g.end])
+	g.start, g.end = 0, 0
+	n, err := g.r.Read(p[held:])
+	g.observe(p[held : held+n])
+	g.total += int64(n)
+	all := held + n
+	keep := min(all, diskformat.TailSize)
+	g.end = copy(g.buf, p[all-keep:all])
+	switch {
+	case g.err != nil:
+	case errors.Is(err, io.EOF):
+		g.eof = true
+		g.err = g.checkEnd()
+	case err != nil:
+		g.err = err
+	}
+	if g.err != nil {
+		return 0
+	}
+	return all - keep
+}
+
+// fill reads more of the source behind the held-back bytes and inspects what arrives.
+func (g *formatGuard) fill() error {
+	if g.start > 0 && len(g.buf)-g.end < 4<<10 {
+		g.end = copy(g.buf, g.buf[g.start:g.end])
+		g.start = 0
+	}
+	n, err := g.r.Read(g.buf[g.end:])
+	if n > 0 {
+		g.observe(g.buf[g.end : g.end+n])
+		g.end += n
+		g.total += int64(n)
+	}
+	if g.err != nil {
+		return g.err
+	}
+	switch {
+	case errors.Is(err, io.EOF):
+		g.eof = true
+		return g.checkEnd()
+	case err != nil:
+		return err
+	}
+	return nil
+}
+
+// observe keeps the first HeadSize bytes and, once it has them, inspects them.
+func (g *formatGuard) observe(b []byte) {
+	if len(g.head) == cap(g.head) {
+		return
+	}
+	g.head = append(g.head, b[:min(len(b), cap(g.head)-len(g.head))]...)
+	if len(g.head) < cap(g.head) {
+		return
+	}
+	info := diskformat.InspectBytes(g.head, nil, -1)
+	if info.Format == diskformat.Raw && (g.declared == "raw" || g.declared == "vhd" || !diskformat.Checked(g.declared)) {
+		return // a fixed VHD shows only in its footer: the end decides
+	}
+	if p := diskformat.Check(info, g.declared); p != nil {
+		g.err = &permanentError{&FormatError{Source: g.src, Problem: p}}
+	}
+	g.decided = info.Format != diskformat.Raw
+}
+
+// checkEnd inspects the head with the held-back tail once the size is known.
+func (g *formatGuard) checkEnd() error {
+	if g.decided {
+		return nil
+	}
+	tail := g.buf[max(g.start, g.end-diskformat.TailSize):g.end]
+	info := diskformat.InspectBytes(g.head, tail, g.total)
+	if p := diskformat.Check(info, g.declared); p != nil {
+		return &permanentError{&FormatError{Source: g.src, Problem: p, AtEnd: true}}
+	}
+	return nil
+}
+
+// guardBody wraps an upload's body in a formatGuard when a disk format is declared; guardErr
+// returns the guard's verdict (nil without a guard or when the data passed).
+func guardBody(body io.Reader, diskFormat string, src Source) (guarded io.Reader, guardErr func() error) {
+	if diskFormat == "" {
+		return body, func() error { return nil }
+	}
+	g := guardFormat(body, diskFormat, src.String())
+	return g, func() error {
+		if IsFormatError(g.err) {
+			return g.err
+		}
+		return nil
+	}
+}
