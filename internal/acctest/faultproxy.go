@@ -1,6 +1,7 @@
 package acctest
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -51,6 +52,9 @@ const (
 	actionResetAfter
 	actionDropAfterResponse
 	actionDelay
+	actionHoldBefore
+	actionHoldBody
+	actionHoldAnswer
 )
 
 type faultRule struct {
@@ -59,6 +63,7 @@ type faultRule struct {
 	status    int
 	afterByte int64
 	delay     time.Duration
+	hold      *Hold
 	remaining atomic.Int64 // <0: unlimited
 	hits      atomic.Int64
 }
@@ -124,6 +129,71 @@ func (p *FaultProxy) DropAfterResponse(kind string, times int) {
 // Delay holds the next times requests of kind for d before forwarding them.
 func (p *FaultProxy) Delay(kind string, d time.Duration, times int) {
 	p.add(&faultRule{kind: kind, action: actionDelay, delay: d}, times)
+}
+
+// Hold is one request the proxy holds at a moment of its life (HoldBefore, HoldBody,
+// HoldAnswer), so that a test can act at that moment: read what Glance holds, kill the client.
+// A held request goes on when the test releases it, and is dropped when the client goes away
+// (killed): Glance then sees the connection end as the client's death would end it.
+type Hold struct {
+	reached, release chan struct{}
+	reachOnce        sync.Once
+	releaseOnce      sync.Once
+	path             atomic.Value
+}
+
+func newHold() *Hold { return &Hold{reached: make(chan struct{}), release: make(chan struct{})} }
+
+// Reached is closed once the held request has reached its moment.
+func (h *Hold) Reached() <-chan struct{} { return h.reached }
+
+// Path is the held request's path (such as /v2/images/{id}/file), once reached.
+func (h *Hold) Path() string {
+	p, _ := h.path.Load().(string)
+	return p
+}
+
+// Release lets the held request go on.
+func (h *Hold) Release() { h.releaseOnce.Do(func() { close(h.release) }) }
+
+func (h *Hold) reach(r *http.Request) {
+	h.reachOnce.Do(func() {
+		h.path.Store(r.URL.Path)
+		close(h.reached)
+	})
+}
+
+// wait blocks until the test releases the request (true) or the client goes away (false).
+func (h *Hold) wait(ctx context.Context) bool {
+	select {
+	case <-h.release:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// HoldBefore holds the next request of kind before Glance sees it (its body read in full).
+func (p *FaultProxy) HoldBefore(kind string) *Hold {
+	h := newHold()
+	p.add(&faultRule{kind: kind, action: actionHoldBefore, hold: h}, 1)
+	return h
+}
+
+// HoldBody passes the first n bytes of the body of the next request of kind (an upload or a
+// stage) to Glance, then holds the rest: Glance is in the middle of receiving the data.
+func (p *FaultProxy) HoldBody(kind string, n int64) *Hold {
+	h := newHold()
+	p.add(&faultRule{kind: kind, action: actionHoldBody, afterByte: n, hold: h}, 1)
+	return h
+}
+
+// HoldAnswer lets the next request of kind reach Glance and holds Glance's answer: Glance has
+// done the request, and the client does not know it yet.
+func (p *FaultProxy) HoldAnswer(kind string) *Hold {
+	h := newHold()
+	p.add(&faultRule{kind: kind, action: actionHoldAnswer, hold: h}, 1)
+	return h
 }
 
 // ExpireTokenOnce answers 401 to the next request of kind, as Glance does for an expired token.
@@ -222,8 +292,82 @@ func (p *FaultProxy) serve(w http.ResponseWriter, r *http.Request) {
 		rec := &droppingWriter{ResponseWriter: w}
 		p.proxy.ServeHTTP(rec, r)
 		resetConnection(w)
+	case actionHoldBefore, actionHoldBody, actionHoldAnswer:
+		p.serveHeld(w, r, rule)
 	}
 }
+
+// serveHeld serves a request under a hold rule. The client's death is noticed through the
+// request's context, which the server cancels only once the body was read to its end: every
+// hold therefore reads the whole body before it waits.
+func (p *FaultProxy) serveHeld(w http.ResponseWriter, r *http.Request, rule *faultRule) {
+	h := rule.hold
+	switch rule.action {
+	case actionHoldBefore:
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return // the client died while sending
+		}
+		h.reach(r)
+		if !h.wait(r.Context()) {
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		p.proxy.ServeHTTP(w, r)
+	case actionHoldBody:
+		r.Body = &holdingReader{r: r.Body, left: rule.afterByte, hold: h, req: r}
+		p.proxy.ServeHTTP(w, r)
+	case actionHoldAnswer:
+		rec := httptest.NewRecorder()
+		p.proxy.ServeHTTP(rec, r)
+		h.reach(r)
+		if !h.wait(r.Context()) {
+			return
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+	}
+}
+
+// holdingReader passes left bytes, then reads the rest of the body aside and blocks until the
+// hold is released (then passes the rest) or the client is gone (then fails, which aborts the
+// request to Glance mid-body).
+type holdingReader struct {
+	r    io.ReadCloser
+	left int64
+	hold *Hold
+	req  *http.Request
+	rest io.Reader
+}
+
+func (b *holdingReader) Read(p []byte) (int, error) {
+	if b.rest != nil {
+		return b.rest.Read(p)
+	}
+	if b.left > 0 {
+		if int64(len(p)) > b.left {
+			p = p[:b.left]
+		}
+		n, err := b.r.Read(p)
+		b.left -= int64(n)
+		return n, err
+	}
+	b.hold.reach(b.req)
+	rest, err := io.ReadAll(b.r)
+	if err != nil {
+		return 0, err
+	}
+	if !b.hold.wait(b.req.Context()) {
+		return 0, errInjectedReset
+	}
+	b.rest = bytes.NewReader(rest)
+	return b.rest.Read(p)
+}
+
+func (b *holdingReader) Close() error { return b.r.Close() }
 
 var errInjectedReset = errors.New("fault proxy: injected connection reset")
 

@@ -2,11 +2,13 @@ package acctest
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestFaultProxy_rules checks each fault against a stand-in upstream (no Glance needed).
@@ -61,5 +63,94 @@ func TestFaultProxy_rules(t *testing.T) {
 	}
 	if p.Count(KindUpload) != 4 || !strings.HasPrefix(p.URL(), "http://127.0.0.1") {
 		t.Fatalf("count = %d", p.Count(KindUpload))
+	}
+}
+
+// TestFaultProxy_holds checks each hold against a stand-in upstream: the moment is reached,
+// a released request goes on, and a client that dies while held ends the request to the
+// upstream mid-way (or before it starts).
+func TestFaultProxy_holds(t *testing.T) {
+	type seen struct {
+		n   int
+		err error
+	}
+	bodies := make(chan seen, 4)
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, err := io.ReadAll(r.Body)
+		bodies <- seen{len(b), err}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer upstream.Close()
+	p := NewFaultProxy(t, upstream.URL)
+	put := func(ctx context.Context) (*http.Response, error) {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPut, p.URL()+"/v2/images/x/file", bytes.NewReader(make([]byte, 1<<20)))
+		return http.DefaultClient.Do(req)
+	}
+	await := func(h *Hold) {
+		t.Helper()
+		select {
+		case <-h.Reached():
+		case <-time.After(10 * time.Second):
+			t.Fatal("hold not reached")
+		}
+	}
+
+	// HoldBody, then the client dies: the upstream got the first bytes, then an error.
+	h := p.HoldBody(KindUpload, 1000)
+	ctx, kill := context.WithCancel(t.Context())
+	go func() {
+		if resp, err := put(ctx); err == nil {
+			_ = resp.Body.Close()
+		}
+	}()
+	await(h)
+	if h.Path() != "/v2/images/x/file" {
+		t.Fatalf("held path %q", h.Path())
+	}
+	kill()
+	if got := <-bodies; got.n != 1000 || got.err == nil {
+		t.Fatalf("upstream saw %d bytes, err %v; want 1000 bytes, then the request broken off", got.n, got.err)
+	}
+
+	// HoldAnswer: the upstream did the request; the client gets the answer once released.
+	h = p.HoldAnswer(KindUpload)
+	done := make(chan int, 1)
+	go func() {
+		resp, err := put(t.Context())
+		if err != nil {
+			done <- 0
+			return
+		}
+		_ = resp.Body.Close()
+		done <- resp.StatusCode
+	}()
+	await(h)
+	if got := <-bodies; got.n != 1<<20 || got.err != nil {
+		t.Fatalf("upstream saw %d bytes, err %v; want the whole body", got.n, got.err)
+	}
+	select {
+	case code := <-done:
+		t.Fatalf("the client got %d while the answer was held", code)
+	case <-time.After(200 * time.Millisecond):
+	}
+	h.Release()
+	if code := <-done; code != http.StatusNoContent {
+		t.Fatalf("released answer: %d", code)
+	}
+
+	// HoldBefore, then the client dies: the upstream never sees the request.
+	h = p.HoldBefore(KindUpload)
+	ctx, kill = context.WithCancel(t.Context())
+	go func() {
+		if resp, err := put(ctx); err == nil {
+			_ = resp.Body.Close()
+		}
+	}()
+	await(h)
+	kill()
+	select {
+	case got := <-bodies:
+		t.Fatalf("upstream saw a held request of a dead client: %+v", got)
+	case <-time.After(300 * time.Millisecond):
 	}
 }

@@ -81,6 +81,8 @@ type Client struct {
 	info cloudInfo
 	// cacheAPI memoises whether the image cache API answers (CachedImageCacheAvailable, cache.go).
 	cacheAPI cacheProbe
+	// pending registers the images this client's creates made (CreatePendingImage, pending.go).
+	pending pendingClaims
 }
 
 // New returns a client for the Glance endpoint at baseURL, for example

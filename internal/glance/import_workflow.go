@@ -3,6 +3,7 @@ package glance
 import (
 	"context"
 	"errors"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -30,6 +31,9 @@ type ImportResult struct {
 	Request ImportRequest
 	// Resumed is the import task of an earlier, interrupted run that was taken over.
 	Resumed *Task
+	// StagedEarlier: a glance-direct import found the file staged by an earlier, interrupted
+	// run (the stage finished, the import was never requested) and imported that.
+	StagedEarlier bool
 	// NothingToCopy: every store of a copy-image import already held the data.
 	NothingToCopy bool
 	// Staged are the digests of the bytes a glance-direct import staged (or, when it took an
@@ -65,15 +69,20 @@ func (c *Client) Import(ctx context.Context, id string, spec ImportSpec) (*Impor
 		before = c.unstagedImage(ctx, before)
 	}
 	res := &ImportResult{Before: before, Request: spec.Request}
-	if MayResumeImport(method, before.Status) {
-		res.Resumed = c.ResumableImport(ctx, id, spec.Request)
+	if err := c.takeOverEarlierRun(ctx, spec, res); err != nil {
+		return nil, err
 	}
-	if res.Resumed != nil {
+	switch {
+	case res.Resumed != nil:
 		c.log.Info(ctx, "Taking over the same import started by an earlier run", map[string]any{
 			"image_id": id, "task": res.Resumed.ID, "task_status": res.Resumed.Status,
 		})
-	} else if err := CheckImportPrecondition(method, before); err != nil {
-		return nil, err
+	case res.StagedEarlier:
+		c.log.Info(ctx, "Importing the file an earlier, interrupted run staged", map[string]any{"image_id": id, "size": before.Size})
+	default:
+		if err := CheckImportPrecondition(method, before); err != nil {
+			return nil, err
+		}
 	}
 	switch method {
 	case MethodGlanceDirect:
@@ -86,9 +95,48 @@ func (c *Client) Import(ctx context.Context, id string, spec ImportSpec) (*Impor
 	return res, err
 }
 
+// takeOverEarlierRun looks for what an interrupted earlier run of the same import left, and
+// records in res what can be taken over: an import Glance still runs or finished (web-download
+// and glance-download recognised by their task; glance-direct also by its data, which must be
+// the file's), or, for glance-direct, a complete stage of a file of the same size that was
+// never imported.
+func (c *Client) takeOverEarlierRun(ctx context.Context, spec ImportSpec, res *ImportResult) error {
+	before, method := res.Before, spec.Request.Method.Name
+	if MayResumeImport(method, before.Status) {
+		res.Resumed = c.ResumableImport(ctx, before.ID, spec.Request)
+	}
+	if res.Resumed != nil && method == MethodGlanceDirect && before.Status == StatusActive {
+		// A finished glance-direct import is the declared one only if its data is the file's.
+		hashed, err := HashSource(ctx, FileSource(spec.File), "none", HashAlgorithms)
+		if err != nil {
+			return &VerifyFileError{ImageID: before.ID, File: spec.File, Err: err}
+		}
+		if VerifyImageDigest(before, hashed.Digests) != nil {
+			res.Resumed = nil
+		} else {
+			res.Staged = hashed.Digests
+			if err := c.checkStagedChecksum(ctx, before.ID, spec, res.Staged); err != nil {
+				return err
+			}
+		}
+	}
+	if res.Resumed == nil && method == MethodGlanceDirect && stagedComplete(before) {
+		if st, err := os.Stat(spec.File); err == nil && st.Size() == before.Size {
+			res.StagedEarlier = true
+		}
+	}
+	return nil
+}
+
+// stagedComplete reports an image whose stage has finished (Glance records the size and the
+// staging host only then) and that was not imported yet.
+func stagedComplete(img *Image) bool {
+	return img.Status == StatusUploading && (img.Size > 0 || img.Properties["os_glance_stage_host"] != "")
+}
+
 // importFile is the glance-direct part of Import.
 func (c *Client) importFile(ctx context.Context, id string, spec ImportSpec, res *ImportResult) error {
-	if res.Resumed == nil {
+	if res.Resumed == nil && !res.StagedEarlier {
 		staged, err := c.StageFile(ctx, id, spec.File, spec.Checksum)
 		if err != nil {
 			return err
@@ -98,7 +146,7 @@ func (c *Client) importFile(ctx context.Context, id string, spec ImportSpec, res
 	if err := c.runImportStep(ctx, id, res); err != nil {
 		return err
 	}
-	if res.Resumed != nil {
+	if res.Staged == nil {
 		// The earlier run's digests of the staged bytes are gone: check against the file.
 		if err := c.hashFileForResumed(ctx, id, spec, res); err != nil {
 			return err
@@ -123,6 +171,12 @@ func (c *Client) hashFileForResumed(ctx context.Context, id string, spec ImportS
 		return &VerifyFileError{ImageID: id, File: spec.File, Err: err}
 	}
 	res.Staged = hashed.Digests
+	return c.checkStagedChecksum(ctx, id, spec, res.Staged)
+}
+
+// checkStagedChecksum compares the digests of the file an import of an earlier run staged
+// with the checksum; imported data that is not the declared data is deactivated.
+func (c *Client) checkStagedChecksum(ctx context.Context, id string, spec ImportSpec, staged Digests) error {
 	if spec.Checksum == "" {
 		return nil
 	}
@@ -130,8 +184,8 @@ func (c *Client) hashFileForResumed(ctx context.Context, id string, spec ImportS
 	if err != nil {
 		return &InvalidChecksumError{Err: err}
 	}
-	if res.Staged[algo] != digest {
-		return c.rejectWrongData(ctx, id, &ExpectedDigestError{Source: spec.File, Algorithm: algo, Expected: digest, Actual: res.Staged[algo]})
+	if staged[algo] != digest {
+		return c.rejectWrongData(ctx, id, &ExpectedDigestError{Source: spec.File, Algorithm: algo, Expected: digest, Actual: staged[algo]})
 	}
 	return nil
 }
@@ -221,17 +275,11 @@ func IsResumableMethod(method string) bool {
 }
 
 // MayResumeImport reports whether an import with method may be taken over from an image in
-// status: while Glance still runs it, or (for the methods whose task names the source) once
-// it has finished. A finished glance-direct import is never taken over: its data may be an
-// older version of the file.
+// status: while Glance still runs it, or once it has finished. A finished glance-direct import
+// is taken over only when its data is the file's (Import hashes the file first): it may be an
+// older version of it.
 func MayResumeImport(method, status string) bool {
-	switch {
-	case !IsResumableMethod(method):
-		return false
-	case status == StatusImporting:
-		return true
-	}
-	return status == StatusActive && method != MethodGlanceDirect
+	return IsResumableMethod(method) && (status == StatusImporting || status == StatusActive)
 }
 
 // CheckImportPrecondition checks that an image is in a status the method can work with:
@@ -271,8 +319,13 @@ func (c *Client) ImportPrecondition(ctx context.Context, id string, req ImportRe
 		img = c.unstagedImage(ctx, img)
 	}
 	err = CheckImportPrecondition(req.Method.Name, img)
-	if err != nil && MayResumeImport(req.Method.Name, img.Status) && c.ResumableImport(ctx, img.ID, req) != nil {
+	switch {
+	case err == nil:
 		return nil
+	case MayResumeImport(req.Method.Name, img.Status) && c.ResumableImport(ctx, img.ID, req) != nil:
+		return nil
+	case req.Method.Name == MethodGlanceDirect && stagedComplete(img):
+		return nil // staged by an interrupted run: Import takes it over when the file's size matches
 	}
 	return err
 }
@@ -370,7 +423,7 @@ var stagedSettleWait = 30 * time.Second
 // up before). An image still uploading after that really holds staged data or a running stage,
 // and is returned as it is for CheckImportPrecondition to refuse.
 func (c *Client) unstagedImage(ctx context.Context, img *Image) *Image {
-	if img.Status != StatusUploading {
+	if img.Status != StatusUploading || stagedComplete(img) {
 		return img
 	}
 	c.log.Info(ctx, "Image is uploading; waiting briefly for Glance to discard a broken-off stage", map[string]any{"image_id": img.ID})

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -483,7 +484,7 @@ func TestMayResumeImport(t *testing.T) {
 		{MethodWebDownload, StatusImporting, true},
 		{MethodWebDownload, StatusActive, true},
 		{MethodGlanceDirect, StatusImporting, true},
-		{MethodGlanceDirect, StatusActive, false},
+		{MethodGlanceDirect, StatusActive, true}, // when its data is the file's (Import checks)
 		{MethodCopyImage, StatusImporting, false},
 		{MethodGlanceDownload, StatusQueued, false},
 	} {
@@ -579,4 +580,68 @@ func TestCachedInfo_perClient(t *testing.T) {
 	if _, err := other.CachedImportMethods(ctx); err != nil || methods.Load() != 2 {
 		t.Fatalf("another client must ask for itself: %v, %d", err, methods.Load())
 	}
+}
+
+// glanceDirectFast is a glance-direct import into store fast, as the take-over tests declare it.
+var glanceDirectFast = ImportRequest{Method: ImportMethod{Name: MethodGlanceDirect}, Stores: []string{"fast"}, AllStoresMustSucceed: true}
+
+func TestImport_glanceDirectTakesOverAFinishedImport(t *testing.T) {
+	data := strings.Repeat("disk ", 1000)
+	sum := sha512.Sum512([]byte(data))
+	done := tasksOf(importTaskJSON("t1", "success", "", "2024-05-01T10:00:00Z", "fast"))
+	t.Run("the file's data: taken over", func(t *testing.T) {
+		f := &workflowGlance{fakeImportGlance: &fakeImportGlance{steps: []importStep{
+			{image: activeImageWithDigests(hex.EncodeToString(sum[:]), ""), tasks: done},
+		}}}
+		c := newWorkflowClient(t, f)
+		res, err := c.Import(context.Background(), "img-1", ImportSpec{Request: glanceDirectFast, File: writeTestFile(t, data)})
+		if err != nil || res.Resumed == nil || res.Image.Status != StatusActive || f.stagePuts.Load() != 0 || f.posts.Load() != 0 || f.deactivations.Load() != 0 {
+			t.Fatalf("res = %+v, err = %v, stages = %d, posts = %d", res, err, f.stagePuts.Load(), f.posts.Load())
+		}
+	})
+	t.Run("other data: refused, left alone", func(t *testing.T) {
+		f := &workflowGlance{fakeImportGlance: &fakeImportGlance{steps: []importStep{
+			{image: activeImageWithDigests(strings.Repeat("00", 64), ""), tasks: done},
+		}}}
+		c := newWorkflowClient(t, f)
+		_, err := c.Import(context.Background(), "img-1", ImportSpec{Request: glanceDirectFast, File: writeTestFile(t, data)})
+		var state *ImageStateError
+		if !errors.As(err, &state) || state.Problem != ImageHasData || f.deactivations.Load() != 0 || f.posts.Load() != 0 {
+			t.Fatalf("err = %v, deactivations = %d; want the image refused as having data, and left alone", err, f.deactivations.Load())
+		}
+	})
+}
+
+func TestImport_glanceDirectImportsAnEarlierStage(t *testing.T) {
+	data := strings.Repeat("disk ", 1000)
+	sum := sha512.Sum512([]byte(data))
+	staged := func(size int) string {
+		return strings.TrimSuffix(importImageJSON("uploading", "", "", ""), "}") + `,"size":` + strconv.Itoa(size) + `}`
+	}
+	t.Run("same size: imported and verified against the file", func(t *testing.T) {
+		f := &workflowGlance{fakeImportGlance: &fakeImportGlance{beforePost: "[]", steps: []importStep{
+			{image: staged(len(data))},
+			{image: activeImageWithDigests(hex.EncodeToString(sum[:]), ""), tasks: tasksOf(importTaskJSON("t1", "success", "", "2024-05-01T10:00:00Z", "fast"))},
+		}}}
+		c := newWorkflowClient(t, f)
+		res, err := c.Import(context.Background(), "img-1", ImportSpec{Request: glanceDirectFast, File: writeTestFile(t, data)})
+		if err != nil || !res.StagedEarlier || res.Staged["sha512"] != hex.EncodeToString(sum[:]) || f.stagePuts.Load() != 0 || f.posts.Load() != 1 {
+			t.Fatalf("res = %+v, err = %v, stages = %d, posts = %d", res, err, f.stagePuts.Load(), f.posts.Load())
+		}
+	})
+	t.Run("other size: refused at once", func(t *testing.T) {
+		f := &workflowGlance{fakeImportGlance: &fakeImportGlance{steps: []importStep{{image: staged(len(data) + 1)}}}}
+		c := newWorkflowClient(t, f)
+		_, err := c.Import(context.Background(), "img-1", ImportSpec{Request: glanceDirectFast, File: writeTestFile(t, data)})
+		if !IsStagedDataPresent(err) || f.imageGets.Load() != 1 || f.posts.Load() != 0 {
+			t.Fatalf("err = %v, image reads = %d; want staged data refused without waiting for it to settle", err, f.imageGets.Load())
+		}
+	})
+	t.Run("plan: no warning for a complete stage", func(t *testing.T) {
+		f := &workflowGlance{fakeImportGlance: &fakeImportGlance{steps: []importStep{{image: staged(len(data))}}}}
+		c := newWorkflowClient(t, f)
+		if err := c.ImportPrecondition(context.Background(), "img-1", glanceDirectFast); err != nil {
+			t.Fatalf("err = %v", err)
+		}
+	})
 }

@@ -11,7 +11,9 @@ const (
 	StepDeactivate = "deactivate"
 	StepReactivate = "reactivate"
 	StepProtect    = "protect"
-	StepRead       = "read"
+	// StepFinish is FinishImage's last patch when it does not protect: hide, remove the mark.
+	StepFinish = "finish"
+	StepRead   = "read"
 )
 
 // StepError says which call of a multi-call operation failed; Err is Glance's error (or an
@@ -31,33 +33,67 @@ func (e *StepError) Unwrap() error { return e.Err }
 type FinishOptions struct {
 	Deactivate bool
 	Protect    bool
+	// Hide sets os_hidden: CreatePendingImage creates images visible in lists, so that an
+	// interrupted create can be found.
+	Hide bool
 }
 
 // FinishImage completes the create of img: it deactivates the image when asked (only an image
-// with data, active, can be), then protects it. Protection comes last, after the data was
-// verified, so that a failure before it leaves an image the caller can still delete. It returns
-// the image as Glance then reports it; errors are *StepError.
+// with data, active, can be; a leftover an earlier run deactivated is reactivated when not
+// asked), then, in one patch, protects and hides it and removes the pending mark
+// (PendingProperty). Protection and the mark's removal come last, after the data was verified,
+// so that a failure before leaves an image the caller can still delete and the next create can
+// still find. It returns the image as Glance then reports it; errors are *StepError.
 func (c *Client) FinishImage(ctx context.Context, img *Image, opts FinishOptions) (*Image, error) {
 	id := img.ID
-	if opts.Deactivate {
+	var err error
+	switch {
+	case opts.Deactivate && img.Status == StatusDeactivated:
+	case opts.Deactivate:
 		if img.Status != StatusActive {
 			return nil, &StepError{ImageID: id, Step: StepDeactivate, Err: &ImageStateError{ImageID: id, Status: img.Status, Problem: ImageNotActive}}
 		}
 		if err := c.Deactivate(ctx, id); err != nil {
 			return nil, &StepError{ImageID: id, Step: StepDeactivate, Err: err}
 		}
-		var err error
+		if img, err = c.GetImage(ctx, id); err != nil {
+			return nil, &StepError{ImageID: id, Step: StepRead, Err: err}
+		}
+	case img.Status == StatusDeactivated:
+		if err := c.Reactivate(ctx, id); err != nil {
+			return nil, &StepError{ImageID: id, Step: StepReactivate, Err: err}
+		}
 		if img, err = c.GetImage(ctx, id); err != nil {
 			return nil, &StepError{ImageID: id, Step: StepRead, Err: err}
 		}
 	}
+	ops := finishOps(img, opts)
+	if len(ops) == 0 {
+		return img, nil
+	}
+	step := StepFinish
 	if opts.Protect {
-		var err error
-		if img, err = c.UpdateImage(ctx, id, []PatchOp{{Op: "replace", Path: "/protected", Value: true}}); err != nil {
-			return nil, &StepError{ImageID: id, Step: StepProtect, Err: err}
-		}
+		step = StepProtect
+	}
+	if img, err = c.UpdateImage(ctx, id, ops); err != nil {
+		return nil, &StepError{ImageID: id, Step: step, Err: err}
 	}
 	return img, nil
+}
+
+// finishOps is FinishImage's last patch: protected, os_hidden, and the mark's removal.
+func finishOps(img *Image, opts FinishOptions) []PatchOp {
+	var ops []PatchOp
+	if opts.Protect && !img.Protected {
+		ops = append(ops, PatchOp{Op: "replace", Path: "/protected", Value: true})
+	}
+	if opts.Hide && !img.Hidden {
+		ops = append(ops, PatchOp{Op: "replace", Path: "/os_hidden", Value: true})
+	}
+	if _, marked := img.Properties[PendingProperty]; marked {
+		ops = append(ops, PatchOp{Op: "remove", Path: PatchPath(PendingProperty)})
+	}
+	return ops
 }
 
 // Activation is a change of an image's activation.

@@ -36,6 +36,7 @@ func TestAccProvider_badInput(t *testing.T) {
 		"image: negative min_disk_gb":      {image(`min_disk_gb = -1`), `(?s)min_disk_gb.*between 0 and`, "min_disk_gb"},
 		"image: negative min_ram_mb":       {image(`min_ram_mb = -5`), `(?s)min_ram_mb.*between 0 and`, "min_ram_mb"},
 		"image: reserved property":         {image(`properties = { status = "active" }`), `Reserved Property Name`, "properties"},
+		"image: pending mark property":     {image(`properties = { terraform_glance_pending = "x" }`), `(?s)Reserved Property Name.*reserved by this provider`, "properties"},
 		"image: bad id":                    {image(`id = "42"`), `must be a UUID`, "id"},
 		"image: unknown store":             {image(`store = "nosuch"` + "\n" + `source = { file = "` + file + `" }`), `(?s)Unknown Store.*fast, slow`, "store"},
 		"image: missing file":              {image(`source = { file = "` + filepath.Join(dir, "nope") + `" }`), `(?s)Source File Not Found.*source\.file: cannot read`, `resource "glance_image"`},

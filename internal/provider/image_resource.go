@@ -100,7 +100,10 @@ func (r *ImageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 		MarkdownDescription: "An image in the Image service. With `source`, the provider streams the image data from a local file " +
 			"or an HTTP(S) URL into Glance during apply, in one pass that decompresses (optionally), hashes and uploads, then waits " +
 			"for the image to become `active` and verifies Glance's `os_hash_value` against what it sent. If anything fails after " +
-			"the image record was created, the provider deletes the image: a failed apply leaves nothing behind.\n\n" +
+			"the image record was created, the provider deletes the image: a failed apply leaves nothing behind. An apply that is " +
+			"killed (SIGKILL, an OOM killer, a CI timeout) cannot clean up: until its data is verified, the image carries the property `" +
+			glance.PendingProperty + "`, and the next apply of the same image (same project, name, formats, source and store) adopts it " +
+			"when its data verifies against the source, or deletes it and creates the image again.\n\n" +
 			"Without `source` the resource is an image record only, for example the target of a `glance_image_import`.\n\n" +
 			"A replacement deletes the old image before it creates the new one, unless `lifecycle { create_before_destroy = true }` " +
 			"is set: use it for images that servers still boot from. A protected image (`protected = true`) is neither destroyed nor " +
@@ -181,7 +184,8 @@ func (r *ImageResource) Schema(ctx context.Context, _ resource.SchemaRequest, re
 					"declared here are managed (set, changed, and deleted when removed from this map); properties that Glance or other tools " +
 					"add are left alone and never show as drift (see `all_properties`). After `terraform import` every property counts as " +
 					"declared until the first apply, which leaves those the configuration does not declare in Glance. " +
-					"Schema attributes (`name`, `status`, …) and the reserved `os_glance_*` keys cannot be set here.",
+					"Schema attributes (`name`, `status`, …), the reserved `os_glance_*` keys and `" + glance.PendingProperty + "` (the provider's " +
+					"mark of an image whose create has not finished) cannot be set here.",
 			},
 			"deactivated": schema.BoolAttribute{Optional: true, Computed: true, Default: booldefault.StaticBool(false),
 				MarkdownDescription: "Deactivate the image: its data cannot be downloaded or booted by non-admins until it is reactivated. Default: `false`."},
@@ -276,20 +280,27 @@ func (r *ImageResource) Create(ctx context.Context, req resource.CreateRequest, 
 		// Chosen here, not by Glance: a create whose answer is lost can then be found again.
 		createReq.ID = uuid.NewString()
 	}
-	// Protected only once the data is verified: a protected image could not be deleted
-	// after a failed upload.
-	protect := createReq.Protected
-	createReq.Protected = false
+	// Protected and hidden only once the data is verified (FinishImage): a protected image could
+	// not be deleted after a failed upload, and a hidden one not found by the next apply.
+	finish := glance.FinishOptions{Deactivate: plan.Deactivated.ValueBool(), Protect: createReq.Protected, Hide: createReq.Hidden}
 	ctx = tflog.SetField(ctx, "image_id", createReq.ID)
-	img, err := r.meta.client.CreateImage(ctx, createReq)
+	// Marked as pending until FinishImage: an apply killed before Terraform saved the id
+	// leaves an image the next create finds by its mark, and adopts or deletes.
+	created, err := r.meta.client.CreatePendingImage(ctx, createReq, imagePendingCreate(plan, headers, r.meta.projectID))
 	if err != nil {
 		addCreateImageError(&resp.Diagnostics, createReq, !plan.ID.IsNull() && !plan.ID.IsUnknown(), err, r.meta.client.OverQuotaDetail(ctx, err))
 		return
 	}
-	// Track the image at once: if the provider dies during a long upload, the next run knows it.
+	img := created.Image
+	if len(created.Discarded) > 0 || created.Adopted || created.Reused {
+		tflog.Warn(ctx, "An interrupted earlier create of this image left images behind", map[string]any{
+			"deleted": created.Discarded, "adopted": created.Adopted, "reused": created.Reused, "image_id": img.ID,
+		})
+	}
+	// Track the image at once: a create that fails after this point keeps it in state.
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), img.ID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("region"), plan.Region)...)
-	done, fingerprint, failure := r.completeCreate(ctx, img, plan, headers, protect)
+	done, fingerprint, failure := r.completeCreate(ctx, img, plan, headers, finish, created.Adopted)
 	if failure != nil {
 		r.failCreate(ctx, img.ID, failure, resp)
 		return
@@ -306,6 +317,11 @@ func (r *ImageResource) Create(ctx context.Context, req resource.CreateRequest, 
 // addCreateImageError words a failed POST; an id chosen in the configuration that Glance
 // already has gets advice of its own, and a quota refusal its quota (quota, "" otherwise).
 func addCreateImageError(diags *diag.Diagnostics, req glance.CreateImageRequest, idConfigured bool, err error, quota string) {
+	var leftover *glance.StepError
+	if errors.As(err, &leftover) {
+		diags.AddError("Error Taking Over an Interrupted Create", leftoverDetail(req.Name, leftover))
+		return
+	}
 	if glance.IsConflict(err) && idConfigured {
 		diags.AddAttributeError(path.Root("id"), "Image ID Already Taken",
 			fmt.Sprintf("Glance already has an image with id %s (%s). Choose another id, leave id unset, or adopt the image with "+
@@ -319,21 +335,51 @@ func addCreateImageError(diags *diag.Diagnostics, req glance.CreateImageRequest,
 	diags.AddError("Error Creating Image", detail)
 }
 
+// leftoverDetail words what went wrong with an image an interrupted earlier create of name
+// left (glance.CreatePendingImage's *StepError).
+func leftoverDetail(name string, step *glance.StepError) string {
+	id := step.ImageID
+	var state *glance.ImageStateError
+	switch {
+	case step.Step == glance.StepFindLeftovers:
+		return fmt.Sprintf("Before creating image %s, listing the images an interrupted earlier apply may have left (property %s) failed: %s. "+
+			"Apply again once Glance answers.", name, glance.PendingProperty, step.Err)
+	case step.Step == glance.StepDiscardLeftover:
+		return fmt.Sprintf("Image %s was left unfinished by an interrupted earlier apply of image %s; deleting it failed: %s. "+
+			"Delete it yourself (unprotect it first if it is protected) and apply again.", id, name, step.Err)
+	case errors.As(step.Err, &state) && state.Problem == glance.ImageBusy:
+		return fmt.Sprintf("Image %s, which has the id this configuration sets, was left by an interrupted earlier apply and is still %s. "+
+			"Wait until Glance has finished with it (queued or active) and apply again.", id, state.Status)
+	case errors.As(step.Err, &state):
+		return fmt.Sprintf("Image %s, which has the id this configuration sets, was left by an interrupted earlier apply with status %s and data "+
+			"that cannot be shown to be this source's. Glance never gives an id twice, so it can neither be filled again nor made again: "+
+			"delete the image and remove id from the configuration (or choose another id).", id, state.Status)
+	}
+	return fmt.Sprintf("Taking over image %s, left by an interrupted earlier apply of image %s, failed: %s.", id, name, step.Err)
+}
+
 // imageCreateFailure is a failure after the image record was created: the diagnostic the
 // caller reports once it deleted the image.
 type imageCreateFailure struct{ summary, detail string }
 
-// completeCreate does what follows the POST: upload the source, deactivate, protect (last, so
-// that a failure before it can still delete the image).
-func (r *ImageResource) completeCreate(ctx context.Context, img *glance.Image, plan imageModel, headers map[string]string, protect bool) (*glance.Image, *imageFingerprint, *imageCreateFailure) {
+// completeCreate does what follows the POST: upload the source (unless the image is a
+// leftover whose data was verified), deactivate, protect, hide and unmark (last, so that a
+// failure before it can still delete the image).
+func (r *ImageResource) completeCreate(ctx context.Context, img *glance.Image, plan imageModel, headers map[string]string, finish glance.FinishOptions, adopted bool) (*glance.Image, *imageFingerprint, *imageCreateFailure) {
 	var fingerprint *imageFingerprint
-	if plan.Source != nil {
+	switch {
+	case plan.Source != nil && adopted:
+		if _, filePath := imageSource(plan.Source, headers); filePath != "" {
+			st, _ := os.Stat(filePath)
+			fingerprint = unchangedFileFingerprint(filePath, st, plan.Source.Decompress.ValueString(), img)
+		}
+	case plan.Source != nil:
 		var failure *imageCreateFailure
 		if img, fingerprint, failure = r.uploadImageData(ctx, img.ID, plan, headers); failure != nil {
 			return nil, nil, failure
 		}
 	}
-	img, err := r.meta.client.FinishImage(ctx, img, glance.FinishOptions{Deactivate: plan.Deactivated.ValueBool(), Protect: protect})
+	img, err := r.meta.client.FinishImage(ctx, img, finish)
 	if err != nil {
 		return nil, nil, finishFailure(err)
 	}
@@ -355,6 +401,10 @@ func finishFailure(err error) *imageCreateFailure {
 		return &imageCreateFailure{"Error Deactivating Image", imageAPIErrorDetail("deactivating image "+id, step.Err)}
 	case step.Step == glance.StepProtect:
 		return &imageCreateFailure{"Error Protecting Image", imageAPIErrorDetail("setting protected on image "+id, step.Err)}
+	case step.Step == glance.StepFinish:
+		return &imageCreateFailure{"Error Finishing Image", imageAPIErrorDetail("setting os_hidden and removing the pending mark of image "+id, step.Err)}
+	case step.Step == glance.StepReactivate:
+		return &imageCreateFailure{"Error Reactivating Image", imageAPIErrorDetail("reactivating image "+id+" (deactivated by an interrupted earlier apply)", step.Err)}
 	}
 	return &imageCreateFailure{"Error Reading Image", imageAPIErrorDetail("reading image "+id, step.Err)}
 }
@@ -438,7 +488,7 @@ func (r *ImageResource) cleanupFailedCreate(ctx context.Context, id string) erro
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
 	defer cancel()
 	tflog.Warn(cctx, "Deleting the image after a failed create")
-	return r.meta.client.DeleteImage(cctx, id)
+	return r.meta.client.DiscardPendingImage(cctx, id)
 }
 
 func (r *ImageResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -1074,6 +1124,23 @@ func expandImageCreate(ctx context.Context, m imageModel) (glance.CreateImageReq
 	return req, diags
 }
 
+// imagePendingCreate says how the create of plan's image recognises what an interrupted
+// earlier create of it left: the key is derived from what identifies the image (project, name,
+// formats, source, store); what else the configuration sets is patched onto an adopted
+// leftover.
+func imagePendingCreate(plan imageModel, headers map[string]string, project string) glance.PendingCreate {
+	p := glance.PendingCreate{Owner: project, Store: plan.Store.ValueString(), FixedID: !plan.ID.IsNull() && !plan.ID.IsUnknown()}
+	var file, url, decompress string
+	if plan.Source != nil {
+		file, url, decompress = plan.Source.File.ValueString(), plan.Source.URL.ValueString(), plan.Source.Decompress.ValueString()
+		p.Source, _ = imageSource(plan.Source, headers)
+		p.Decompress, p.Checksum = decompress, plan.Source.Checksum.ValueString()
+	}
+	p.Key = glance.PendingKey("glance_image", project, plan.Name.ValueString(), plan.DiskFormat.ValueString(),
+		plan.ContainerFormat.ValueString(), file, url, decompress, p.Store)
+	return p
+}
+
 // imagePatchOps computes the JSON-patch operations that turn state into plan: only fields
 // that changed, and among properties only the declared keys.
 func imagePatchOps(ctx context.Context, state, plan imageModel) ([]glance.PatchOp, diag.Diagnostics) {
@@ -1153,7 +1220,7 @@ func propertyPatchOps(oldProps, newProps, onServer map[string]string) []glance.P
 // serverAddedProperty reports properties that tools add by themselves; an import does not
 // adopt them as declared properties.
 func serverAddedProperty(k string) bool {
-	return strings.HasPrefix(k, "os_glance") || strings.HasPrefix(k, "owner_specified.") || k == "stores"
+	return strings.HasPrefix(k, "os_glance") || strings.HasPrefix(k, "owner_specified.") || k == "stores" || k == glance.PendingProperty
 }
 
 // flattenImage copies what Glance reports into m. Declared properties keep only their keys;

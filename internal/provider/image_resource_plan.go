@@ -240,8 +240,7 @@ func imageConfigProblems(c imageConfigValues) []planProblem {
 	var problems []planProblem
 	for _, k := range reservedPropertyNames(c.PropertyKeys) {
 		problems = append(problems, planProblem{Attribute: "properties", Key: k, Summary: "Reserved Property Name",
-			Detail: fmt.Sprintf("%q is not a custom property: it is an image attribute Glance manages or reserves. "+
-				"Use the resource's own argument (such as name, visibility, hidden, min_disk_gb) or choose another key.", k)})
+			Detail: reservedPropertyDetail(k)})
 	}
 	if c.Source == nil {
 		if c.StoreSet {
@@ -254,11 +253,22 @@ func imageConfigProblems(c imageConfigValues) []planProblem {
 	return append(problems, sourceConfigProblems(*c.Source)...)
 }
 
-// reservedPropertyNames lists the keys that are image attributes or reserved by Glance, sorted.
+// reservedPropertyDetail says why key cannot be declared.
+func reservedPropertyDetail(k string) string {
+	if k == glance.PendingProperty {
+		return fmt.Sprintf("%q is reserved by this provider: it marks an image whose create has not finished, so that an apply "+
+			"interrupted before Terraform saved the image is cleaned up by the next one. Choose another key.", k)
+	}
+	return fmt.Sprintf("%q is not a custom property: it is an image attribute Glance manages or reserves. "+
+		"Use the resource's own argument (such as name, visibility, hidden, min_disk_gb) or choose another key.", k)
+}
+
+// reservedPropertyNames lists the keys that are image attributes, reserved by Glance, or
+// reserved by this provider (glance.PendingProperty), sorted.
 func reservedPropertyNames(keys []string) []string {
 	var reserved []string
 	for _, k := range keys {
-		if glance.IsBaseKey(k) || strings.HasPrefix(k, "os_glance") || k == "os_hidden" {
+		if glance.IsBaseKey(k) || strings.HasPrefix(k, "os_glance") || k == "os_hidden" || k == glance.PendingProperty {
 			reserved = append(reserved, k)
 		}
 	}

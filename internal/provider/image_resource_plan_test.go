@@ -254,8 +254,8 @@ func TestFileReplaceReason_cases(t *testing.T) {
 }
 
 func TestReservedPropertyNames_cases(t *testing.T) {
-	got := reservedPropertyNames([]string{"os_distro", "name", "os_glance_failed_import", "os_hidden", "hw_disk_bus", "status"})
-	if want := []string{"name", "os_glance_failed_import", "os_hidden", "status"}; !slices.Equal(got, want) {
+	got := reservedPropertyNames([]string{"os_distro", "name", "os_glance_failed_import", "os_hidden", "hw_disk_bus", "status", "terraform_glance_pending"})
+	if want := []string{"name", "os_glance_failed_import", "os_hidden", "status", "terraform_glance_pending"}; !slices.Equal(got, want) {
 		t.Fatalf("reserved %v, want %v", got, want)
 	}
 }
