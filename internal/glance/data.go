@@ -127,7 +127,7 @@ func (c *Client) transferOnce(ctx context.Context, kind, what, imageID string, s
 		}
 	}
 	target := c.url("/v2/images/"+escape(imageID)+"/"+kind, nil)
-	sendBody, guardErr := guardBody(p, opts.DiskFormat, src)
+	sendBody, guardErr := guardBody(p, opts.DiskFormat, opts.Decompress, src)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPut, target, io.NopCloser(sendBody))
 	if err != nil {
 		return nil, false, err

@@ -337,13 +337,17 @@ func (g *formatGuard) observe(b []byte) {
 	if len(g.head) < cap(g.head) {
 		return
 	}
+	g.settleHead(diskformat.InspectBytes(g.head, nil, -1), g.head)
+}
+
+// settleHead judges what the head showed. Data that reads as raw may still be a fixed VHD,
+// which shows only in its footer: the end decides, and since no format was found in the head
+// its first bytes stand for all of it there, so the rest of the 4 MiB can go for the rest of
+// a multi-gigabyte upload.
+func (g *formatGuard) settleHead(info diskformat.Info, head []byte) {
 	g.headDone = true
-	info := diskformat.InspectBytes(g.head, nil, -1)
 	if info.Format == diskformat.Raw && (g.declared == "raw" || g.declared == "vhd" || !diskformat.Checked(g.declared)) {
-		// A fixed VHD shows only in its footer: the end decides. No format was found in the
-		// head, so its first bytes stand for all of it there; the rest of the 4 MiB can go
-		// for the rest of a multi-gigabyte upload.
-		g.head = bytes.Clone(g.head[:rawHeadKept])
+		g.head = bytes.Clone(head[:min(len(head), rawHeadKept)])
 		return
 	}
 	if p := diskformat.Check(info, g.declared); p != nil {
@@ -351,6 +355,41 @@ func (g *formatGuard) observe(b []byte) {
 	}
 	g.decided = info.Format != diskformat.Raw
 	g.head = nil
+}
+
+// guardFile is guardFormat for an uncompressed regular file: its header is inspected where
+// it says to look (a few small reads, as at plan) instead of copying its first 4 MiB aside as
+// they stream, so the upload's memory stays that of the pipeline. The end is still checked
+// in the stream.
+func guardFile(r io.Reader, declared, path string) *formatGuard {
+	g := &formatGuard{r: r, declared: declared, src: path, buf: make([]byte, guardBufSize+diskformat.TailSize)}
+	info, err := inspectFile(path)
+	head := make([]byte, rawHeadKept)
+	n, herr := readFileHead(path, head)
+	if err != nil || herr != nil {
+		g.head = make([]byte, 0, diskformat.HeadSize) // inspect the stream instead
+		return g
+	}
+	g.settleHead(info, head[:n])
+	return g
+}
+
+func isRegularFile(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.Mode().IsRegular()
+}
+
+func readFileHead(path string, head []byte) (int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = f.Close() }()
+	n, err := io.ReadFull(f, head)
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		err = nil
+	}
+	return n, err
 }
 
 // rawHeadKept is how much of a head that read as raw the guard keeps for the check at the end.
@@ -444,11 +483,16 @@ func (g *formatGuard) checkEnd() error {
 
 // guardBody wraps an upload's body in a formatGuard when a disk format is declared; guardErr
 // returns the guard's verdict (nil without a guard or when the data passed).
-func guardBody(body io.Reader, diskFormat string, src Source) (guarded io.Reader, guardErr func() error) {
+func guardBody(body io.Reader, diskFormat, decompress string, src Source) (guarded io.Reader, guardErr func() error) {
 	if diskFormat == "" {
 		return body, func() error { return nil }
 	}
-	g := guardFormat(body, diskFormat, src.String())
+	var g *formatGuard
+	if f, ok := src.(fileSource); ok && (decompress == "" || decompress == "none") && isRegularFile(string(f)) {
+		g = guardFile(body, diskFormat, string(f))
+	} else {
+		g = guardFormat(body, diskFormat, src.String())
+	}
 	return g, func() error {
 		if IsFormatError(g.err) {
 			return g.err

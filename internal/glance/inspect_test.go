@@ -3,13 +3,16 @@ package glance
 import (
 	"bytes"
 	"context"
+	"crypto/sha512"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -234,6 +237,44 @@ func TestFormatGuard_writeTo(t *testing.T) {
 	}
 	if out.Len() > len(vhd)-diskformat.TailSize || !bytes.Equal(out.Bytes(), vhd[:out.Len()]) {
 		t.Fatalf("%d of %d bytes went out: the footer must be held back", out.Len(), len(vhd))
+	}
+}
+
+// TestGuardBody_fileInspectedInPlace: an uncompressed file's header is inspected from the
+// file, so the guard copies no 4 MiB head aside, refuses a mismatch before the first byte
+// goes, and still passes a raw file whole.
+func TestGuardBody_fileInspectedInPlace(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, data []byte) Source {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return fileSource(p)
+	}
+	raw := rawImage(9 << 20)
+	src := write("raw.img", raw)
+	sent := sha512.New()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	body, guardErr := guardBody(bytes.NewReader(raw), "raw", "none", src)
+	_, err := io.Copy(sent, struct{ io.Reader }{body})
+	runtime.ReadMemStats(&after)
+	if err != nil || guardErr() != nil || hex.EncodeToString(sent.Sum(nil)) != sha512Hex(raw) {
+		t.Fatalf("raw file: err %v, guard %v, or other bytes went out", err, guardErr())
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<20 {
+		t.Errorf("the guard allocated %d bytes for a file: the head must be read in place", alloc)
+	}
+
+	vhd := fixedVHD(6 << 20)
+	var out bytes.Buffer
+	var n int64
+	body, guardErr = guardBody(bytes.NewReader(vhd), "raw", "none", write("fixed.vhd", vhd))
+	n, err = io.Copy(&out, struct{ io.Reader }{body})
+	var fe *FormatError
+	if !errors.As(err, &fe) || n != 0 || guardErr() == nil {
+		t.Fatalf("fixed VHD declared raw: err %v, %d bytes went out; want a FormatError before the first byte", err, n)
 	}
 }
 
