@@ -2,7 +2,6 @@ package acctest
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -40,22 +39,6 @@ func QemuImg(t *testing.T, dir string, args ...string) string {
 		}
 	}
 	return ""
-}
-
-// QemuVirtualSize is the virtual size qemu-img info reports for an image.
-func QemuVirtualSize(t *testing.T, file string) int64 {
-	t.Helper()
-	out, err := exec.CommandContext(t.Context(), "qemu-img", "info", "--output=json", file).Output()
-	if err != nil {
-		t.Fatalf("qemu-img info %s: %v", file, err)
-	}
-	var info struct {
-		VirtualSize int64 `json:"virtual-size"`
-	}
-	if err := json.Unmarshal(out, &info); err != nil {
-		t.Fatal(err)
-	}
-	return info.VirtualSize
 }
 
 // ImagesNamed lists the images (of any status but deleted) named name, as the admin sees them.

@@ -3,12 +3,13 @@ package diskformat
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/glance-provider/terraform-provider-glance/internal/testkit"
 )
 
 // requireTool skips without the tool, unless GLANCE_REQUIRE_QEMU is set (make unit sets it, so
@@ -32,27 +33,6 @@ func run(t testing.TB, dir, name string, args ...string) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("%s %v: %v\n%s", name, args, err, out)
 	}
-}
-
-// qemuVirtualSize is what qemu-img info says the image's virtual size is (read as format
-// when one is given: qemu-img probes a fixed VHD as raw, since only its footer says VHD).
-func qemuVirtualSize(t testing.TB, file, format string) int64 {
-	t.Helper()
-	args := []string{"info", "--output=json", file}
-	if format != "" {
-		args = append(args, "-f", format)
-	}
-	out, err := exec.CommandContext(context.Background(), "qemu-img", args...).Output()
-	if err != nil {
-		t.Fatalf("qemu-img info %s: %v", file, err)
-	}
-	var info struct {
-		VirtualSize int64 `json:"virtual-size"`
-	}
-	if err := json.Unmarshal(out, &info); err != nil {
-		t.Fatal(err)
-	}
-	return info.VirtualSize
 }
 
 // fixture is a real image made by qemu-img (or xorriso) and what Inspect must find in it.
@@ -208,7 +188,7 @@ func TestInspect_realImages(t *testing.T) {
 				if fx.tailVHD {
 					qemuFormat = "vpc"
 				}
-				want = qemuVirtualSize(t, fx.file, qemuFormat)
+				want = testkit.QemuVirtualSize(t, fx.file, qemuFormat)
 			}
 			if info.VirtualSize != want {
 				t.Errorf("virtual size %d, want %d", info.VirtualSize, want)

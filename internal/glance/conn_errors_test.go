@@ -10,40 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/glance-provider/terraform-provider-glance/internal/testkit"
 )
-
-// closedPort returns a loopback address where nothing listens.
-func closedPort(t *testing.T) string {
-	t.Helper()
-	l, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	_ = l.Close()
-	return addr
-}
-
-// silentListener accepts connections and never answers; it returns its address.
-func silentListener(t *testing.T) string {
-	t.Helper()
-	l, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	t.Cleanup(func() { close(done); _ = l.Close() })
-	go func() {
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() { <-done; _ = conn.Close() }()
-		}
-	}()
-	return l.Addr().String()
-}
 
 // getErr is the error of a GET of target with client (a default one when nil).
 func getErr(t *testing.T, client *http.Client, target string) error {
@@ -73,20 +42,20 @@ func TestClassifyConnection_cases(t *testing.T) {
 		}
 	}))
 	t.Cleanup(hangup.Close)
-	silent := silentListener(t)
+	silent := testkit.SilentListener(t)
 
 	for name, tc := range map[string]struct {
 		err  func() error
 		want ConnectionKind
 	}{
-		"closed port is refused":         {func() error { return getErr(t, nil, "http://"+closedPort(t)+"/v3") }, ConnRefused},
+		"closed port is refused":         {func() error { return getErr(t, nil, "http://"+testkit.ClosedPort(t)+"/v3") }, ConnRefused},
 		"unknown host is dns":            {func() error { return getErr(t, nil, "http://nonexistent.invalid:5000/v3") }, ConnDNS},
 		"https to a plain port is tls":   {func() error { return getErr(t, nil, "https://"+plain.Listener.Addr().String()+"/") }, ConnTLS},
 		"untrusted certificate is tls":   {func() error { return getErr(t, nil, tlsSrv.URL) }, ConnTLS},
 		"silent server is timeout":       {func() error { return getErr(t, &http.Client{Timeout: 200 * time.Millisecond}, "http://"+silent) }, ConnTimeout},
 		"response header timeout":        {func() error { return getErr(t, headerTimeoutClient(), "http://"+silent) }, ConnTimeout},
 		"hang-up is other":               {func() error { return getErr(t, nil, hangup.URL) }, ConnOther},
-		"gophercloud-style wrapping":     {func() error { return fmt.Errorf("auth: %w", getErr(t, nil, "http://"+closedPort(t))) }, ConnRefused},
+		"gophercloud-style wrapping":     {func() error { return fmt.Errorf("auth: %w", getErr(t, nil, "http://"+testkit.ClosedPort(t))) }, ConnRefused},
 		"cancelled context is not one":   {func() error { return fmt.Errorf("x: %w", context.Canceled) }, ConnNone},
 		"expired deadline is not one":    {func() error { return context.DeadlineExceeded }, ConnNone},
 		"an HTTP answer is not one":      {func() error { return &Error{StatusCode: 401} }, ConnNone},
@@ -110,7 +79,7 @@ func headerTimeoutClient() *http.Client {
 }
 
 func TestConnectionError_message(t *testing.T) {
-	addr := closedPort(t)
+	addr := testkit.ClosedPort(t)
 	err := getErr(t, nil, "http://"+addr+"/v3?secret=1")
 	ce := NewConnectionError("Keystone", "authenticating", "http://user:pw@"+addr+"/v3?secret=1", "auth_url (OS_AUTH_URL)", err)
 	if ce == nil {
@@ -137,7 +106,7 @@ func TestConnectionError_message(t *testing.T) {
 }
 
 func TestDoJSON_glanceDownIsAConnectionError(t *testing.T) {
-	addr := closedPort(t)
+	addr := testkit.ClosedPort(t)
 	c, err := New("http://"+addr, newFakeAuth(), Options{retryBase: time.Millisecond, MaxRetries: 1})
 	if err != nil {
 		t.Fatal(err)

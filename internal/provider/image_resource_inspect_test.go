@@ -20,6 +20,8 @@ import (
 	"github.com/glance-provider/terraform-provider-glance/internal/acctest"
 
 	"github.com/glance-provider/terraform-provider-glance/internal/diskformat"
+
+	"github.com/glance-provider/terraform-provider-glance/internal/testkit"
 )
 
 func TestDecideDiskFormat(t *testing.T) {
@@ -171,7 +173,7 @@ func TestAccImage_diskFormatInferred(t *testing.T) {
 	file, _ := acctest.WriteRandomFile(t, dir, 1<<20)
 	img := acctest.QemuImg(t, dir, "convert", "-q", "-f", "raw", "-O", "qcow2", file, "disk.qcow2")
 	acctest.QemuImg(t, dir, "resize", "-q", "disk.qcow2", "96M")
-	virtual := acctest.QemuVirtualSize(t, img)
+	virtual := testkit.QemuVirtualSize(t, img, "")
 	name := acctest.RandomName("df-inferred")
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },

@@ -1,9 +1,7 @@
 package provider
 
 import (
-	"context"
 	"fmt"
-	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -11,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/glance-provider/terraform-provider-glance/internal/acctest"
+
+	"github.com/glance-provider/terraform-provider-glance/internal/testkit"
 )
 
 // TestAccProvider_connect runs the terraform CLI against services that cannot be reached, each
@@ -24,8 +24,8 @@ func TestAccProvider_connect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	closed := closedLoopbackPort(t)
-	silent := silentLoopbackListener(t)
+	closed := testkit.ClosedPort(t)
+	silent := testkit.SilentListener(t)
 	for name, tc := range map[string]struct {
 		authURL string
 		extra   []string // provider arguments
@@ -75,37 +75,4 @@ func TestAccProvider_connect(t *testing.T) {
 // unwrapCLIOutput joins the lines of terraform's diagnostics, which it wraps and frames with │.
 func unwrapCLIOutput(out string) string {
 	return strings.Join(strings.Fields(strings.ReplaceAll(out, "│", " ")), " ")
-}
-
-// closedLoopbackPort returns a loopback host:port where nothing listens.
-func closedLoopbackPort(t *testing.T) string {
-	t.Helper()
-	l, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	_ = l.Close()
-	return addr
-}
-
-// silentLoopbackListener accepts connections and never answers, until the test ends.
-func silentLoopbackListener(t *testing.T) string {
-	t.Helper()
-	l, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	t.Cleanup(func() { close(done); _ = l.Close() })
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() { <-done; _ = c.Close() }()
-		}
-	}()
-	return l.Addr().String()
 }
