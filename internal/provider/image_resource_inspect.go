@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -52,14 +53,11 @@ func decideDiskFormat(info diskformat.Info, declared, what, sourceAttr string) f
 }
 
 func unsafeList(unsafe []diskformat.Unsafe) string {
-	s := ""
+	details := make([]string, len(unsafe))
 	for i, u := range unsafe {
-		if i > 0 {
-			s += "; "
-		}
-		s += u.Detail
+		details[i] = u.Detail
 	}
-	return s
+	return strings.Join(details, "; ")
 }
 
 // diskFormatConfigProblem: without source there is nothing to infer disk_format from.
@@ -92,10 +90,7 @@ func (r *ImageResource) planSourceFormat(ctx context.Context, plan imageModel, r
 	if src == nil || plan.DiskFormat.IsUnknown() && !configNull(ctx, req, "disk_format", &resp.Diagnostics) {
 		return // unknown until apply
 	}
-	declared := plan.DiskFormat.ValueString()
-	if plan.DiskFormat.IsUnknown() {
-		declared = ""
-	}
+	declared := plan.DiskFormat.ValueString() // "" when unknown: inferred from the content
 	var gsrc glance.Source
 	opts := glance.InspectOptions{Decompress: src.Decompress}
 	if src.File != "" {
@@ -136,33 +131,30 @@ func configNull(ctx context.Context, req resource.ModifyPlanRequest, name string
 // (for a URL, the plan may not have seen them) and fills in a disk_format left to the content.
 // false: a problem was reported and nothing may be created.
 func (r *ImageResource) inspectBeforeCreate(ctx context.Context, plan *imageModel, headers map[string]string, diags *diag.Diagnostics) bool {
-	if plan.Source == nil {
+	decl := knownSourceDecl(plan.Source) // known at apply
+	if decl == nil {
 		return true
 	}
 	src, _ := imageSource(plan.Source, headers)
-	decl := sourceDecl{File: plan.Source.File.ValueString(), URL: plan.Source.URL.ValueString(), Decompress: plan.Source.Decompress.ValueString()}
 	info, err := glance.InspectSource(ctx, src, glance.InspectOptions{Decompress: decl.Decompress})
-	declared := plan.DiskFormat.ValueString()
-	if plan.DiskFormat.IsUnknown() {
-		declared = ""
-	}
+	declared := plan.DiskFormat.ValueString() // "" when unknown: inferred from the content
 	if err != nil {
 		if declared == "" {
-			diags.AddAttributeError(path.Root(sourceAttribute(decl)), "Error Reading Image Source",
+			diags.AddAttributeError(path.Root(sourceAttribute(*decl)), "Error Reading Image Source",
 				fmt.Sprintf("Reading the first bytes of %s to infer disk_format failed: %s. Set disk_format, or fix the source.", src, err))
 			return false
 		}
 		tflog.Warn(ctx, "Could not read the source's first bytes; the upload checks them as it streams", map[string]any{"error": err.Error()})
 		return true
 	}
-	d := decideDiskFormat(info, declared, sourceWhat(decl), sourceAttribute(decl))
+	d := decideDiskFormat(info, declared, sourceWhat(*decl), sourceAttribute(*decl))
 	addPlanProblems(diags, d.Problems)
 	if d.DiskFormat != "" {
 		plan.DiskFormat = types.StringValue(d.DiskFormat)
 	}
 	if plan.DiskFormat.IsUnknown() && len(d.Problems) == 0 {
 		diags.AddAttributeError(path.Root("disk_format"), "Unknown Disk Format",
-			fmt.Sprintf("%s is %s, which Glance has no disk_format for. Convert it (qemu-img convert -O qcow2) or set disk_format.", sourceWhat(decl), info.Describe()))
+			fmt.Sprintf("%s is %s, which Glance has no disk_format for. Convert it (qemu-img convert -O qcow2) or set disk_format.", sourceWhat(*decl), info.Describe()))
 	}
 	return !diags.HasError()
 }
