@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -329,5 +330,46 @@ func TestInspect_qcow2Encryption(t *testing.T) {
 		if info.Encryption != want || !info.Safe() || info.VirtualSize != 1<<20 {
 			t.Errorf("method %d: %+v, want encryption %q, safe", method, info, want)
 		}
+	}
+}
+
+// incremental inspects the first bytes of data as a stream does: from the first `from`
+// bytes, growing as InspectHead asks, never beyond what data holds. It returns what was found
+// and how many first bytes it took.
+func incremental(data []byte, size int64, from int) (Info, int) {
+	n := min(from, len(data))
+	for {
+		info, need := InspectHead(data[:n], size)
+		if need <= n || n == len(data) {
+			return info, n
+		}
+		n = min(need, len(data))
+	}
+}
+
+// TestInspectHead_sameAsTheWholeHead: inspected from FirstRead bytes and growing only where a
+// header asks, every real image gives exactly what its first HeadSize bytes give, with size
+// known or not; and only a VHDX (whose metadata region lies a few MiB in) needs more than
+// FirstRead bytes of a stream.
+func TestInspectHead_sameAsTheWholeHead(t *testing.T) {
+	for _, fx := range makeFixtures(t) {
+		t.Run(fx.name, func(t *testing.T) {
+			b, err := os.ReadFile(fx.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			head := b[:min(len(b), HeadSize)]
+			for _, size := range []int64{-1, int64(len(b))} {
+				want := InspectBytes(head, nil, size)
+				got, used := incremental(head, size, FirstRead)
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("size %d: from %d first bytes %+v, from %d: %+v", size, used, got, len(head), want)
+				}
+				// With the size known, the end of data shorter than HeadSize is in the head.
+				if small := size >= 0 && size < HeadSize+TailSize; fx.format != VHDX && !small && used > FirstRead {
+					t.Errorf("size %d: %d first bytes read, want at most %d", size, used, FirstRead)
+				}
+			}
+		})
 	}
 }

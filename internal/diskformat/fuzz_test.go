@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"os"
+	"reflect"
 	"testing"
 )
 
@@ -115,6 +116,17 @@ func FuzzInspect(f *testing.F) {
 		}
 		if whole.Format == Raw && whole.VirtualSize != size {
 			t.Fatalf("raw virtual size %d, size %d", whole.VirtualSize, size)
+		}
+		// Inspected as a stream grows, from a few first bytes on: exactly what the first
+		// HeadSize bytes give, size known or not.
+		head := data[:min(len(data), HeadSize)]
+		for _, sz := range []int64{-1, size} {
+			want := InspectBytes(head, nil, sz)
+			for _, from := range []int{1, 512, FirstRead} {
+				if got, n := incremental(head, sz, from); !reflect.DeepEqual(got, want) {
+					t.Fatalf("size %d, from %d first bytes: %+v after %d bytes, want %+v", sz, from, got, n, want)
+				}
+			}
 		}
 	})
 }

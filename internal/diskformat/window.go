@@ -8,6 +8,9 @@ import "io"
 type Window struct {
 	head, tail []byte
 	size       int64
+	// need is how many first bytes (at most HeadSize) the reads asked for that head did not
+	// hold: see InspectHead.
+	need int64
 }
 
 // NewWindow holds head (the image's first bytes) and tail (its last bytes, nil when not seen);
@@ -34,6 +37,10 @@ func (w *Window) ReadAt(p []byte, off int64) (int, error) {
 			n, _ = w.ReadAt(p[:w.size-off], off)
 		}
 		return n, io.EOF
+	}
+	if end > int64(len(w.head)) && off < HeadSize {
+		// A longer head (up to HeadSize) would answer this read otherwise.
+		w.need = max(w.need, min(end, HeadSize))
 	}
 	if end <= int64(len(w.head)) {
 		return copy(p, w.head[off:end]), nil
