@@ -197,14 +197,15 @@ func InspectBytes(head, tail []byte, size int64) Info {
 // metadata region, a descriptor or backing file name further in).
 const FirstRead = 64 << 10
 
-// InspectHead inspects the first bytes of a stream, as InspectBytes(head, nil, size) does,
-// and says how many first bytes that answer rests on. When need <= len(head), the answer is
-// the one InspectBytes gives for the first HeadSize bytes (or for all the data, when head holds
-// all of it): its reads asked for nothing beyond head. Otherwise head was too short: read the
-// first need bytes (need <= HeadSize) and ask again. So a stream is inspected from FirstRead
-// bytes, growing only where a header points further in, rather than from HeadSize.
-func InspectHead(head []byte, size int64) (info Info, need int) {
-	w := NewWindow(head, nil, size)
+// InspectHead inspects an image from its first bytes (head) and, when seen, its last bytes
+// (tail; nil when not seen), as InspectBytes(head, tail, size) does, and says how many first
+// bytes that answer rests on. When need <= len(head), the answer is the one InspectBytes gives
+// with the first HeadSize bytes as head (or all the data, when shorter) and the same tail: its
+// reads asked for no byte beyond head that the tail did not hold. Otherwise head was too short:
+// read the first need bytes (need <= HeadSize) and ask again. So a stream is inspected from
+// FirstRead bytes, growing only where a header points further in, rather than from HeadSize.
+func InspectHead(head, tail []byte, size int64) (info Info, need int) {
+	w := NewWindow(head, tail, size)
 	info, _ = Inspect(w, size) // a Window never fails otherwise
 	return info, int(w.need)
 }

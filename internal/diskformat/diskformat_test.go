@@ -336,10 +336,10 @@ func TestInspect_qcow2Encryption(t *testing.T) {
 // incremental inspects the first bytes of data as a stream does: from the first `from`
 // bytes, growing as InspectHead asks, never beyond what data holds. It returns what was found
 // and how many first bytes it took.
-func incremental(data []byte, size int64, from int) (Info, int) {
+func incremental(data, tail []byte, size int64, from int) (Info, int) {
 	n := min(from, len(data))
 	for {
-		info, need := InspectHead(data[:n], size)
+		info, need := InspectHead(data[:n], tail, size)
 		if need <= n || n == len(data) {
 			return info, n
 		}
@@ -349,8 +349,8 @@ func incremental(data []byte, size int64, from int) (Info, int) {
 
 // TestInspectHead_sameAsTheWholeHead: inspected from FirstRead bytes and growing only where a
 // header asks, every real image gives exactly what its first HeadSize bytes give, with size
-// known or not; and only a VHDX (whose metadata region lies a few MiB in) needs more than
-// FirstRead bytes of a stream.
+// known or not, with its last bytes or without; and only a VHDX (whose metadata region lies a
+// few MiB in) needs more than FirstRead bytes of a stream.
 func TestInspectHead_sameAsTheWholeHead(t *testing.T) {
 	for _, fx := range makeFixtures(t) {
 		t.Run(fx.name, func(t *testing.T) {
@@ -358,16 +358,21 @@ func TestInspectHead_sameAsTheWholeHead(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			head := b[:min(len(b), HeadSize)]
-			for _, size := range []int64{-1, int64(len(b))} {
-				want := InspectBytes(head, nil, size)
-				got, used := incremental(head, size, FirstRead)
+			head, tail := b[:min(len(b), HeadSize)], b[max(0, len(b)-TailSize):]
+			for _, c := range []struct {
+				tail []byte
+				size int64
+			}{{nil, -1}, {nil, int64(len(b))}, {tail, int64(len(b))}} {
+				want := InspectBytes(head, c.tail, c.size)
+				got, used := incremental(head, c.tail, c.size, FirstRead)
 				if !reflect.DeepEqual(got, want) {
-					t.Errorf("size %d: from %d first bytes %+v, from %d: %+v", size, used, got, len(head), want)
+					t.Errorf("size %d, tail %v: from %d first bytes %+v, from %d: %+v", c.size, c.tail != nil, used, got, len(head), want)
 				}
-				// With the size known, the end of data shorter than HeadSize is in the head.
-				if small := size >= 0 && size < HeadSize+TailSize; fx.format != VHDX && !small && used > FirstRead {
-					t.Errorf("size %d: %d first bytes read, want at most %d", size, used, FirstRead)
+				// With the size known and no tail, the end of data shorter than HeadSize is
+				// in the head.
+				small := c.tail == nil && c.size >= 0 && c.size < HeadSize+TailSize
+				if fx.format != VHDX && !small && used > FirstRead {
+					t.Errorf("size %d, tail %v: %d first bytes read, want at most %d", c.size, c.tail != nil, used, FirstRead)
 				}
 			}
 		})

@@ -118,13 +118,16 @@ func FuzzInspect(f *testing.F) {
 			t.Fatalf("raw virtual size %d, size %d", whole.VirtualSize, size)
 		}
 		// Inspected as a stream grows, from a few first bytes on: exactly what the first
-		// HeadSize bytes give, size known or not.
-		head := data[:min(len(data), HeadSize)]
-		for _, sz := range []int64{-1, size} {
-			want := InspectBytes(head, nil, sz)
+		// HeadSize bytes give, size known or not, with the tail or without.
+		head, tail := data[:min(len(data), HeadSize)], data[max(0, len(data)-TailSize):]
+		for _, c := range []struct {
+			tail []byte
+			size int64
+		}{{nil, -1}, {nil, size}, {tail, size}} {
+			want := InspectBytes(head, c.tail, c.size)
 			for _, from := range []int{1, 512, FirstRead} {
-				if got, n := incremental(head, sz, from); !reflect.DeepEqual(got, want) {
-					t.Fatalf("size %d, from %d first bytes: %+v after %d bytes, want %+v", sz, from, got, n, want)
+				if got, n := incremental(head, c.tail, c.size, from); !reflect.DeepEqual(got, want) {
+					t.Fatalf("size %d, tail %v, from %d first bytes: %+v after %d bytes, want %+v", c.size, c.tail != nil, from, got, n, want)
 				}
 			}
 		}

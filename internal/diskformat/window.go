@@ -38,10 +38,6 @@ func (w *Window) ReadAt(p []byte, off int64) (int, error) {
 		}
 		return n, io.EOF
 	}
-	if end > int64(len(w.head)) && off < HeadSize {
-		// A longer head (up to HeadSize) would answer this read otherwise.
-		w.need = max(w.need, min(end, HeadSize))
-	}
 	if end <= int64(len(w.head)) {
 		return copy(p, w.head[off:end]), nil
 	}
@@ -50,6 +46,10 @@ func (w *Window) ReadAt(p []byte, off int64) (int, error) {
 		if off >= start {
 			return copy(p, w.tail[off-start:end-start]), nil
 		}
+	}
+	if off < HeadSize {
+		// A longer head (up to HeadSize) would answer this read otherwise.
+		w.need = max(w.need, min(end, HeadSize))
 	}
 	if w.size < 0 && off < int64(len(w.head)) {
 		// The stream may be longer than what was seen: a short read, not the end.
