@@ -75,11 +75,18 @@ func InspectSource(ctx context.Context, src Source, opts InspectOptions) (diskfo
 	if err != nil {
 		return diskformat.Info{}, err
 	}
-	defer func() { _ = rc.Close() }()
 	if !plain {
 		size = -1
 	}
-	return inspectHead(src, rc, opts.Decompress, size, true)
+	open := func() (io.ReadCloser, error) {
+		if first := rc; first != nil {
+			rc = nil
+			return first, nil
+		}
+		again, _, err := src.Open(ctx)
+		return again, err
+	}
+	return inspectDecoded(src, open, opts.Decompress, size, true)
 }
 
 // inspectFile inspects an uncompressed local file where its header says to look.
@@ -100,37 +107,10 @@ func inspectFile(p string) (diskformat.Info, error) {
 	return diskformat.Inspect(f, size)
 }
 
-// inspectHead decompresses (when asked) and reads the first HeadSize bytes of r. size is the
-// data's length when known (uncompressed data only); whole says that r holds all of the
-// source, so that data ending within the head is seen to its end.
-func inspectHead(src Source, r io.Reader, decompress string, size int64, whole bool) (diskformat.Info, error) {
-	dec, err := decompressor(decompress, r)
-	if err != nil {
-		return diskformat.Info{}, fmt.Errorf("%s: %w", src, err)
-	}
-	defer func() { _ = dec.Close() }()
-	head := make([]byte, diskformat.HeadSize)
-	n, err := io.ReadFull(dec, head)
-	head = head[:n]
-	switch {
-	case err == nil:
-		return diskformat.InspectBytes(head, nil, size), nil
-	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-		if whole {
-			// The whole data fits in the head: its end is seen too.
-			return diskformat.InspectBytes(head, head, int64(n)), nil
-		}
-		// A head cut off by a Range request or a limit: what arrived is what can be seen.
-		return diskformat.InspectBytes(head, nil, -1), nil
-	}
-	return diskformat.Info{}, fmt.Errorf("reading the first bytes of %s: %w", src, redactErr(err))
-}
-
 // inspect reads the first bytes of the URL with a Range request and, for uncompressed data,
 // its last 512 bytes with another; a server that ignores Range gets its download closed after
 // the head (or, with RangeOnly, ErrRangeUnsupported).
 func (u *urlSource) inspect(ctx context.Context, opts InspectOptions) (diskformat.Info, error) {
-	plain := opts.Decompress == "" || opts.Decompress == "none"
 	resp, err := u.get(ctx, fmt.Sprintf("bytes=0-%d", diskformat.HeadSize-1))
 	if err != nil {
 		return diskformat.Info{}, err
@@ -150,22 +130,52 @@ func (u *urlSource) inspect(ctx context.Context, opts InspectOptions) (diskforma
 	default:
 		return diskformat.Info{}, fmt.Errorf("downloading the first bytes of %s: HTTP %s", u, resp.Status)
 	}
-	if !plain {
+	first := resp.Body
+	open := func() (io.ReadCloser, error) { // the first bytes, once more when a header asks
+		if first == nil {
+			again, err := u.get(ctx, fmt.Sprintf("bytes=0-%d", diskformat.HeadSize-1))
+			if err != nil {
+				return nil, err
+			}
+			if again.StatusCode != resp.StatusCode {
+				_ = again.Body.Close()
+				return nil, fmt.Errorf("downloading the first bytes of %s again: HTTP %s", u, again.Status)
+			}
+			first = again.Body
+		}
+		body := first
+		first = nil
+		return struct {
+			io.Reader
+			io.Closer
+		}{io.LimitReader(body, diskformat.HeadSize), body}, nil
+	}
+	if opts.Decompress != "" && opts.Decompress != "none" {
 		whole := size >= 0 && size <= diskformat.HeadSize
-		return inspectHead(u, io.LimitReader(resp.Body, diskformat.HeadSize), opts.Decompress, -1, whole)
-	}
-	head, err := io.ReadAll(io.LimitReader(resp.Body, diskformat.HeadSize))
-	if err != nil {
-		return diskformat.Info{}, fmt.Errorf("reading the first bytes of %s: %w", u, redactErr(err))
-	}
-	if size >= 0 && int64(len(head)) >= size {
-		return diskformat.InspectBytes(head, head, int64(len(head))), nil
+		return inspectDecoded(u, open, opts.Decompress, -1, whole)
 	}
 	var tail []byte
-	if size > int64(len(head)) && resp.StatusCode == http.StatusPartialContent {
-		tail = u.tail(ctx, size)
+	for from := diskformat.FirstRead; ; {
+		s, err := scanDecoded(u, open, "none", from)
+		if err != nil {
+			return diskformat.Info{}, err
+		}
+		var info diskformat.Info
+		var need int
+		switch {
+		case size >= 0 && s.n >= size: // all of it
+			info, need = s.inspect(s.tail, s.n)
+		default:
+			if tail == nil && size > s.n && resp.StatusCode == http.StatusPartialContent {
+				tail = u.tail(ctx, size)
+			}
+			info, need = s.inspect(tail, size)
+		}
+		if need <= len(s.head) {
+			return info, nil
+		}
+		from = need
 	}
-	return diskformat.InspectBytes(head, tail, size), nil
 }
 
 // tail reads the last TailSize bytes of a URL of known size; nil when that fails.
@@ -218,9 +228,9 @@ func contentRangeTotal(h string) int64 {
 	return n
 }
 
-// formatGuard passes an upload's bytes through while it inspects them: the first
-// diskformat.HeadSize bytes as they go by, and the last TailSize, which it holds back until
-// the source ends. Content whose format differs from the declared one, or that is unsafe, ends
+// formatGuard passes an upload's bytes through while it inspects them: the first bytes as they
+// go by (diskformat.FirstRead of them, more only where a header points further in, never more
+// than HeadSize), and the last TailSize, which it holds back until the source ends. Content whose format differs from the declared one, or that is unsafe, ends
 // the stream with a *FormatError: found in the head, before most of the data is sent; found
 // only at the end (a VHD footer), before the last byte is sent, so Glance never receives the
 // whole image and never makes it active.
@@ -229,6 +239,7 @@ type formatGuard struct {
 	declared string
 	src      string
 	head     []byte
+	want     int  // how many first bytes to gather before the head is inspected (again)
 	decided  bool // the head settled the question
 	headDone bool // the head was inspected
 	buf      []byte
@@ -242,8 +253,15 @@ type formatGuard struct {
 const guardBufSize = 64 << 10
 
 func guardFormat(r io.Reader, declared, src string) *formatGuard {
-	return &formatGuard{r: r, declared: declared, src: src, head: make([]byte, 0, diskformat.HeadSize),
-		buf: make([]byte, guardBufSize+diskformat.TailSize)}
+	g := &formatGuard{r: r, declared: declared, src: src, buf: make([]byte, guardBufSize+diskformat.TailSize)}
+	g.inspectStream()
+	return g
+}
+
+// inspectStream makes the guard gather the head from the stream: FirstRead bytes, more only
+// where the header points further in (diskformat.InspectHead).
+func (g *formatGuard) inspectStream() {
+	g.head, g.want = make([]byte, 0, diskformat.FirstRead), diskformat.FirstRead
 }
 
 func (g *formatGuard) Read(p []byte) (int, error) {
@@ -328,26 +346,36 @@ func (g *formatGuard) fill() error {
 	return nil
 }
 
-// observe keeps the first HeadSize bytes and, once it has them, inspects them.
+// observe gathers the first bytes and inspects them once it has as many as the inspection
+// asks for: FirstRead, and more (at most HeadSize) only where a header points further in. The
+// verdict is the one the first HeadSize bytes give (diskformat.InspectHead).
 func (g *formatGuard) observe(b []byte) {
-	if g.headDone {
-		return
+	for !g.headDone && len(b) > 0 {
+		k := min(len(b), g.want-len(g.head))
+		g.head = append(g.head, b[:k]...)
+		b = b[k:]
+		if len(g.head) < g.want {
+			return
+		}
+		info, need := diskformat.InspectHead(g.head, nil, -1)
+		if need <= len(g.head) {
+			g.settleHead(info, g.head)
+			return
+		}
+		g.want = need // at most HeadSize, which always settles
 	}
-	g.head = append(g.head, b[:min(len(b), cap(g.head)-len(g.head))]...)
-	if len(g.head) < cap(g.head) {
-		return
-	}
-	g.settleHead(diskformat.InspectBytes(g.head, nil, -1), g.head)
 }
 
 // settleHead judges what the head showed. Data that reads as raw may still be a fixed VHD,
 // which shows only in its footer: the end decides, and since no format was found in the head
-// its first bytes stand for all of it there, so the rest of the 4 MiB can go for the rest of
-// a multi-gigabyte upload.
+// its first rawHeadKept bytes stand for all of it there.
 func (g *formatGuard) settleHead(info diskformat.Info, head []byte) {
 	g.headDone = true
 	if info.Format == diskformat.Raw && (g.declared == "raw" || g.declared == "vhd" || !diskformat.Checked(g.declared)) {
-		g.head = bytes.Clone(head[:min(len(head), rawHeadKept)])
+		if len(head) > rawHeadKept {
+			head = bytes.Clone(head[:rawHeadKept])
+		}
+		g.head = head
 		return
 	}
 	if p := diskformat.Check(info, g.declared); p != nil {
@@ -367,7 +395,7 @@ func guardFile(r io.Reader, declared, path string) *formatGuard {
 	head := make([]byte, rawHeadKept)
 	n, herr := readFileHead(path, head)
 	if err != nil || herr != nil {
-		g.head = make([]byte, 0, diskformat.HeadSize) // inspect the stream instead
+		g.inspectStream() // inspect the stream instead
 		return g
 	}
 	g.settleHead(info, head[:n])
