@@ -203,3 +203,32 @@ func TestFormatGuard_gathersWhatTheHeaderNeeds(t *testing.T) {
 		t.Fatalf("qcow2 declared raw: err %v after %d bytes; want a mismatch within the first bytes", err, out.Len())
 	}
 }
+
+// TestInspectSource_releasesTheDecoder: after inspecting compressed data, the decoder's
+// memory is collected and handed back before the upload opens its own decoder; a plain file
+// has no decoder to release.
+func TestInspectSource_releasesTheDecoder(t *testing.T) {
+	dir := t.TempDir()
+	gz, raw := filepath.Join(dir, "raw.gz"), filepath.Join(dir, "raw.img")
+	if err := os.WriteFile(gz, compressed(t, "gzip", rawImage(1<<20)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(raw, rawImage(1<<20), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	forced := func(p, decompress string) uint32 {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		if _, err := InspectSource(context.Background(), FileSource(p), InspectOptions{Decompress: decompress}); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		return after.NumForcedGC - before.NumForcedGC
+	}
+	if n := forced(gz, "gzip"); n != 1 {
+		t.Errorf("%d collections after inspecting gzip data, want 1", n)
+	}
+	if n := forced(raw, "none"); n != 0 {
+		t.Errorf("%d collections after inspecting a plain file, want none", n)
+	}
+}
