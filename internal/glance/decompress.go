@@ -67,6 +67,12 @@ func Decompress(mode string, r io.Reader) (io.ReadCloser, error) {
 
 // decompressor wraps r according to mode; the returned Close releases decoder resources.
 func decompressor(mode string, r io.Reader) (io.ReadCloser, error) {
+	return decompressorWorkers(mode, r, defaultDecodeWorkers())
+}
+
+// decompressorWorkers is decompressor with the number of blocks bzip2 and multi-block xz
+// decode at once (decompress_parallel.go); 1 runs the sequential decoders.
+func decompressorWorkers(mode string, r io.Reader, workers int) (io.ReadCloser, error) {
 	if mode == "auto" {
 		br := bufio.NewReaderSize(r, 64<<10)
 		magic, _ := br.Peek(6)
@@ -86,6 +92,11 @@ func decompressor(mode string, r io.Reader) (io.ReadCloser, error) {
 		br := bufio.NewReaderSize(r, 64<<10)
 		if magic, _ := br.Peek(3); !bytes.Equal(magic, []byte("BZh")) {
 			return nil, errors.New("the data is not bzip2 (decompress = \"bzip2\"): no BZh header")
+		}
+		if workers > 1 {
+			d := newParallelBzip2(br, workers)
+			d.start()
+			return d, nil
 		}
 		zr, err := bzip2.NewReader(br, nil)
 		if err != nil {

@@ -1,0 +1,103 @@
+package glance
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// decodeAll decodes data with the given number of workers.
+func decodeAll(t testing.TB, mode string, data []byte, workers int) ([]byte, error) {
+	t.Helper()
+	rc, err := decompressorWorkers(mode, bytes.NewReader(data), workers)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = rc.Close() }()
+	return io.ReadAll(rc)
+}
+
+// toolCompress runs a C tool (args, then stdin → stdout) over data; the test is skipped when
+// the tool is missing.
+func toolCompress(t testing.TB, data []byte, tool string, args ...string) []byte {
+	t.Helper()
+	if _, err := exec.LookPath(tool); err != nil {
+		t.Skipf("%s is not installed", tool)
+	}
+	cmd := exec.CommandContext(context.Background(), tool, args...)
+	cmd.Stdin = bytes.NewReader(data)
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%s %v: %v", tool, args, err)
+	}
+	return out.Bytes()
+}
+
+// diskLike is a few MiB of data shaped like a disk image: text, zero runs, random bytes.
+func diskLike(t testing.TB, size int) []byte {
+	t.Helper()
+	f := filepath.Join("testdata", "disklike.bin")
+	if b, err := os.ReadFile(f); err == nil && len(b) >= size {
+		return b[:size]
+	}
+	var b bytes.Buffer
+	seed := sha256.Sum256([]byte("disk"))
+	for b.Len() < size {
+		switch (b.Len() / (192 << 10)) % 4 {
+		case 0:
+			b.Write(bytes.Repeat([]byte{0}, 64<<10))
+		case 1:
+			seed = sha256.Sum256(seed[:])
+			for range 1024 {
+				seed = sha256.Sum256(seed[:])
+				b.Write(seed[:])
+			}
+		default:
+			b.WriteString("The quick brown fox jumps over the lazy dog; /usr/lib/x86_64-linux-gnu/libc.so.6\n")
+		}
+	}
+	return b.Bytes()[:size]
+}
+
+// bzip2Variants are the same data compressed the ways bzip2 files come: one stream of many
+// blocks, pbzip2's and lbzip2's outputs, concatenated streams.
+func bzip2Variants(t *testing.T, data []byte) map[string][]byte {
+	t.Helper()
+	v := map[string][]byte{
+		"bzip2 -1": toolCompress(t, data, "bzip2", "-1", "-c"),
+		"bzip2 -9": toolCompress(t, data, "bzip2", "-9", "-c"),
+	}
+	v["two streams"] = append(append([]byte{}, v["bzip2 -1"]...), v["bzip2 -9"]...)
+	v["empty stream between"] = append(append(append([]byte{}, v["bzip2 -1"]...), toolCompress(t, nil, "bzip2", "-c")...), v["bzip2 -9"]...)
+	for _, tool := range []string{"pbzip2", "lbzip2"} {
+		if _, err := exec.LookPath(tool); err == nil {
+			v[tool] = toolCompress(t, data, tool, "-1", "-c", "-n2")
+		}
+	}
+	return v
+}
+
+func TestParallelBzip2_sameAsSequential(t *testing.T) {
+	data := diskLike(t, 3<<20)
+	for name, z := range bzip2Variants(t, data) {
+		want, err := decodeAll(t, "bzip2", z, 1)
+		if err != nil {
+			t.Fatalf("%s: sequential: %v", name, err)
+		}
+		if name != "two streams" && name != "empty stream between" && !bytes.Equal(want, data) {
+			t.Fatalf("%s: the sequential decoder is wrong", name)
+		}
+		for workers := 2; workers <= 4; workers++ {
+			got, err := decodeAll(t, "bzip2", z, workers)
+			if err != nil || !bytes.Equal(got, want) {
+				t.Fatalf("%s, %d workers: %d bytes (want %d), %v", name, workers, len(got), len(want), err)
+			}
+		}
+	}
+}
