@@ -104,6 +104,15 @@ func decompressorWorkers(mode string, r io.Reader, workers int) (io.ReadCloser, 
 		}
 		return zr, nil
 	case "xz":
+		if workers > 1 {
+			br := bufio.NewReaderSize(r, 64<<10)
+			if magic, _ := br.Peek(6); !bytes.Equal(magic, xzMagic) {
+				return nil, fmt.Errorf("the data is not xz (decompress = \"xz\"): %w", xz.ErrFormat)
+			}
+			d := newParallelXZ(br, workers)
+			d.start()
+			return d, nil
+		}
 		xr, err := xz.NewReader(r, XZDictionaryLimit)
 		if errors.Is(err, xz.ErrMemlimit) {
 			return nil, &DecompressLimitError{Format: "xz", What: "dictionary", Limit: XZDictionaryLimit}

@@ -121,21 +121,6 @@ func (l *decodeLimits) acquire(cost int64) bool {
 	return true
 }
 
-// grow takes extra bytes for a block already holding a slot (a block that turned out
-// larger than first thought); false once closed.
-func (l *decodeLimits) grow(extra int64) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for !l.closed && l.bytes < extra {
-		l.cond.Wait()
-	}
-	if l.closed {
-		return false
-	}
-	l.bytes -= extra
-	return true
-}
-
 func (l *decodeLimits) release(cost int64) {
 	l.mu.Lock()
 	l.slots++

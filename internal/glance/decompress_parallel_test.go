@@ -101,3 +101,41 @@ func TestParallelBzip2_sameAsSequential(t *testing.T) {
 		}
 	}
 }
+
+// xzVariants are the same data compressed the ways xz files come: multi-threaded (sizes in
+// every block header), single-threaded with blocks (no sizes), other checks and filters,
+// concatenated streams with padding.
+func xzVariants(t *testing.T, data []byte) map[string][]byte {
+	t.Helper()
+	v := map[string][]byte{
+		"-T0":                    toolCompress(t, data, "xz", "-T0", "-c"),
+		"-T2 blocks":             toolCompress(t, data, "xz", "-T2", "--block-size=200000", "-c"),
+		"-T1 blocks (no sizes)":  toolCompress(t, data, "xz", "-T1", "--block-size=300000", "-c"),
+		"-0 -T2 crc32":           toolCompress(t, data, "xz", "-0", "-T2", "--block-size=100000", "--check=crc32", "-c"),
+		"-T2 sha256":             toolCompress(t, data, "xz", "-T2", "--block-size=250000", "--check=sha256", "-c"),
+		"-T2 no check":           toolCompress(t, data, "xz", "-T2", "--block-size=250000", "--check=none", "-c"),
+		"-T2 x86 filter":         toolCompress(t, data, "xz", "-T2", "--block-size=250000", "--x86", "--lzma2=preset=6", "-c"),
+		"-9 -T2 big dictionary":  toolCompress(t, data, "xz", "-9", "-T2", "--block-size=500000", "-c"),
+		"single-threaded, 1 blk": toolCompress(t, data, "xz", "-T1", "-c"),
+	}
+	two := append(append([]byte{}, v["-T2 blocks"]...), 0, 0, 0, 0)
+	v["two streams, padding"] = append(two, v["-T1 blocks (no sizes)"]...)
+	v["empty stream"] = toolCompress(t, nil, "xz", "-T2", "-c")
+	return v
+}
+
+func TestParallelXZ_sameAsSequential(t *testing.T) {
+	data := diskLike(t, 3<<20)
+	for name, z := range xzVariants(t, data) {
+		want, err := decodeAll(t, "xz", z, 1)
+		if err != nil {
+			t.Fatalf("%s: sequential: %v", name, err)
+		}
+		for workers := 2; workers <= 4; workers++ {
+			got, err := decodeAll(t, "xz", z, workers)
+			if err != nil || !bytes.Equal(got, want) {
+				t.Fatalf("%s, %d workers: %d bytes (want %d), %v", name, workers, len(got), len(want), err)
+			}
+		}
+	}
+}
