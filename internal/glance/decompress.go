@@ -67,7 +67,7 @@ func Decompress(mode string, r io.Reader) (io.ReadCloser, error) {
 
 // decompressor wraps r according to mode; the returned Close releases decoder resources.
 func decompressor(mode string, r io.Reader) (io.ReadCloser, error) {
-	return decompressorWorkers(mode, r, defaultDecodeWorkers())
+	return decompressorWorkers(mode, r, decodeWorkers())
 }
 
 // decompressorWorkers is decompressor with the number of blocks bzip2 and multi-block xz

@@ -31,6 +31,10 @@ var errAbandoned = errors.New("decoding abandoned")
 // to maxDecodeWorkers. With one (a 2-core client), the sequential decoders run: on the 2-core
 // reference machine two bzip2 workers used twice the CPU for no gain in speed (lbzip2 -n2 did
 // not scale there either), and the memory of a second block in flight is better spent not.
+//
+// decodeWorkers is a variable so that tests run the parallel decoders through the pipeline.
+var decodeWorkers = defaultDecodeWorkers
+
 func defaultDecodeWorkers() int {
 	return max(1, min(runtime.GOMAXPROCS(0)-1, maxDecodeWorkers))
 }
@@ -98,10 +102,13 @@ type decodeLimits struct {
 	slots  int
 	bytes  int64
 	closed bool
+	// the limits and the most ever taken (for tests)
+	maxSlots, peakSlots int
+	budget, peakBytes   int64
 }
 
 func newDecodeLimits(slots int, budget int64) *decodeLimits {
-	l := &decodeLimits{slots: slots, bytes: budget}
+	l := &decodeLimits{slots: slots, bytes: budget, maxSlots: slots, budget: budget}
 	l.cond = sync.NewCond(&l.mu)
 	return l
 }
@@ -118,6 +125,8 @@ func (l *decodeLimits) acquire(cost int64) bool {
 	}
 	l.slots--
 	l.bytes -= cost
+	l.peakSlots = max(l.peakSlots, l.maxSlots-l.slots)
+	l.peakBytes = max(l.peakBytes, l.budget-l.bytes)
 	return true
 }
 

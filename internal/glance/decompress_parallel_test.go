@@ -4,10 +4,15 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"io"
+	"maps"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -135,6 +140,109 @@ func TestParallelXZ_sameAsSequential(t *testing.T) {
 			got, err := decodeAll(t, "xz", z, workers)
 			if err != nil || !bytes.Equal(got, want) {
 				t.Fatalf("%s, %d workers: %d bytes (want %d), %v", name, workers, len(got), len(want), err)
+			}
+		}
+	}
+}
+
+// A stream cut anywhere is an error, and what came out before is a prefix of the data; a
+// cut inside a block says the data ended early, as the pipeline needs.
+func TestParallelDecode_truncated(t *testing.T) {
+	data := diskLike(t, 2<<20)
+	files := map[string][]byte{
+		"bzip2": toolCompress(t, data, "bzip2", "-1", "-c"),
+		"xz":    toolCompress(t, data, "xz", "-T2", "--block-size=150000", "-c"),
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	for format, z := range files {
+		for i := range 40 {
+			cut := r.IntN(len(z)-1) + 1
+			if i == 0 {
+				cut = len(z) - 1
+			}
+			for _, workers := range []int{2, 3} {
+				got, err := decodeAll(t, format, z[:cut], workers)
+				if err == nil {
+					t.Fatalf("%s cut at %d of %d, %d workers: no error", format, cut, len(z), workers)
+				}
+				if !bytes.HasPrefix(data, got) {
+					t.Fatalf("%s cut at %d, %d workers: the output is not a prefix of the data", format, cut, workers)
+				}
+				if !errors.Is(err, io.ErrUnexpectedEOF) {
+					t.Fatalf("%s cut at %d of %d, %d workers: %v does not wrap io.ErrUnexpectedEOF", format, cut, len(z), workers, err)
+				}
+			}
+		}
+	}
+}
+
+// A corrupted byte never yields other data without an error, and is an error wherever the
+// sequential decoder finds one.
+func TestParallelDecode_corrupted(t *testing.T) {
+	data := diskLike(t, 2<<20)
+	files := map[string][]byte{
+		"bzip2":  toolCompress(t, data, "bzip2", "-1", "-c"),
+		"pbzip2": append(toolCompress(t, data[:1<<20], "bzip2", "-1", "-c"), toolCompress(t, data[1<<20:], "bzip2", "-1", "-c")...),
+		"xz":     toolCompress(t, data, "xz", "-T2", "--block-size=150000", "-c"),
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	for name, z := range files {
+		format := strings.TrimPrefix(name, "p")
+		for range 40 {
+			bad := append([]byte{}, z...)
+			pos := 4 + r.IntN(len(z)-4)
+			bad[pos] ^= byte(1 + r.IntN(255))
+			_, seqErr := decodeAll(t, format, bad, 1)
+			for _, workers := range []int{2, 4} {
+				got, err := decodeAll(t, format, bad, workers)
+				if err == nil && !bytes.Equal(got, data) {
+					t.Fatalf("%s byte %d corrupted, %d workers: other data and no error", name, pos, workers)
+				}
+				if seqErr != nil && err == nil {
+					t.Fatalf("%s byte %d corrupted, %d workers: no error where the sequential decoder has %v", name, pos, workers, seqErr)
+				}
+			}
+		}
+	}
+}
+
+// A bzip2 magic found by chance inside a block's compressed bits (planted here through the
+// scanner's test hook, as magics ones are 1 in 2^48 bit positions) costs a re-decode, not
+// the output: inside blocks, several in a row, in a stream's CRC and next header.
+func TestParallelBzip2_falseMagic(t *testing.T) {
+	data := diskLike(t, 2<<20)
+	one := toolCompress(t, data[:1<<20], "bzip2", "-1", "-c")
+	z := append(append([]byte{}, one...), toolCompress(t, data[1<<20:], "bzip2", "-1", "-c")...)
+	// The magics candidates, to plant false ones between them.
+	var magics []int64
+	for b := int64(0); b+48 <= int64(len(z))*8; b++ {
+		if m := bitsAt(z, int(b), 48); m == bzBlockMagic || m == bzEndMagic {
+			magics = append(magics, b)
+		}
+	}
+	if len(magics) < 6 {
+		t.Fatalf("only %d blocks", len(magics))
+	}
+	r := rand.New(rand.NewPCG(7, 8))
+	footer := int64(len(one))*8 - 80 - 7 // around the first stream's end
+	for range 6 {
+		plant := map[int64]bool{}
+		for range 1 + r.IntN(5) {
+			i := r.IntN(len(magics) - 1)
+			plant[magics[i]+100+r.Int64N(magics[i+1]-magics[i]-100)] = true
+		}
+		for i := range int64(10) {
+			plant[footer+r.Int64N(110)+i] = true
+		}
+		plant[magics[2]+48] = true // right after a magic: in the block CRC
+		for _, workers := range []int{1, 2, 3} {
+			d := newParallelBzip2(bytes.NewReader(z), max(workers, 2))
+			d.testCandidates = maps.Clone(plant)
+			d.start()
+			got, err := io.ReadAll(d)
+			_ = d.Close()
+			if err != nil || !bytes.Equal(got, data) {
+				t.Fatalf("false magics at %v, %d workers: %d bytes, %v", slices.Sorted(maps.Keys(plant)), workers, len(got), err)
 			}
 		}
 	}

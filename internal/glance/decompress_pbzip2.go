@@ -2,6 +2,7 @@ package glance
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -43,6 +44,8 @@ var bzTable = func() (t [1 << 16]uint8) {
 	}
 	return t
 }()
+
+var errBzShort = errors.New("bzip2: corrupted input: block shorter than its header")
 
 // bzSegment is the compressed bits between two candidate magics.
 type bzSegment struct {
@@ -178,26 +181,26 @@ func (d *parallelBzip2) nextCandidate(sc *bzScanner, from, keepFrom int64) int64
 		for q := sc.scan; q < end; q++ {
 			i := int(q - sc.base)
 			mask := bzTable[uint16(sc.buf[i])<<8|uint16(sc.buf[i+1])]
-			if d.testCandidates != nil {
-				for s := range int64(8) {
-					if c := (q-1)*8 + s; d.testCandidates[c] && c >= from {
-						sc.scan = q
-						delete(d.testCandidates, c)
-						return c
-					}
-				}
-			}
-			if mask == 0 {
+			if mask == 0 && d.testCandidates == nil {
 				continue
 			}
 			v := bitsAt(sc.buf[i-1:i+6], 0, 56)
 			for s := range 8 {
-				if mask&(1<<s) == 0 || (q-1)*8+int64(s) < from {
+				c := (q-1)*8 + int64(s)
+				if c < from {
+					continue
+				}
+				if d.testCandidates[c] {
+					delete(d.testCandidates, c)
+					sc.scan = q
+					return c
+				}
+				if mask&(1<<s) == 0 {
 					continue
 				}
 				if m := v >> (8 - s) & (1<<48 - 1); m == bzBlockMagic || m == bzEndMagic {
 					sc.scan = q // the next call's from skips this one
-					return (q-1)*8 + int64(s)
+					return c
 				}
 			}
 		}
@@ -230,7 +233,7 @@ func (d *parallelBzip2) dispatch() {
 	level := sc.buf[3]
 	cur := int64(32)
 	for {
-		next := d.nextCandidate(sc, cur+80, cur)
+		next := d.nextCandidate(sc, cur+1, cur) // a false magic may lie just before a real one
 		if next == -2 {
 			d.send(failTask(fmt.Errorf("bzip2: corrupted input: no block boundary within %d bytes", bzMaxSegment)))
 			return
@@ -247,7 +250,7 @@ func (d *parallelBzip2) dispatch() {
 		raw := append([]byte(nil), sc.buf[from:int((endBit+7)/8-sc.base)]...)
 		seg := &bzSegment{raw: raw, start: int(cur % 8), end: int(endBit - cur/8*8), absStart: cur,
 			tail: next < 0, level: level}
-		if len(raw) >= seg.start/8+6 {
+		if seg.bits() >= 48 {
 			seg.footer = bitsAt(raw, seg.start, 48) == bzEndMagic
 		}
 		if seg.footer {
@@ -291,9 +294,11 @@ func (d *parallelBzip2) runBlock(t *blockTask) {
 			zr, _ = bzip2.NewReader(nil, nil)
 		}
 		seg, _ := t.meta.(*bzSegment)
-		err := zr.Reset(bytes.NewReader(seg.repack()))
-		if err == nil {
-			err = t.emit(zr)
+		err := errBzShort // a false magic right after this one; re-cut by finish
+		if seg.bits() >= 80 {
+			if err = zr.Reset(bytes.NewReader(seg.repack())); err == nil {
+				err = t.emit(zr)
+			}
 		}
 		_ = zr.Reset(bytes.NewReader(nil))
 		select {
@@ -306,36 +311,47 @@ func (d *parallelBzip2) runBlock(t *blockTask) {
 }
 
 // finish checks a segment once its decode has ended; a block cut short by a false magic is
-// re-decoded together with the following segment.
+// re-decoded together with the following segment(s).
 func (d *parallelBzip2) finish(t *blockTask) (*blockTask, error) {
 	seg, _ := t.meta.(*bzSegment)
 	if seg == nil { // an error found by the dispatcher
 		return nil, t.err
 	}
-	if seg.footer {
+	merged := false
+	for seg.bits() < 80 && !seg.tail { // too short for a block or a footer: a false magic follows
+		m, err := d.mergeNext(seg)
+		if m == nil {
+			return nil, cmp.Or(err, errBzShort)
+		}
+		seg, merged = m, true
+	}
+	if seg.bits() >= 48 && bitsAt(seg.raw, seg.start, 48) == bzEndMagic {
 		return d.footer(seg)
 	}
 	if seg.tail {
 		return nil, fmt.Errorf("bzip2: %w", io.ErrUnexpectedEOF)
 	}
-	if t.err == nil {
-		d.streamCRC = (d.streamCRC<<1 | d.streamCRC>>31) ^ uint32(bitsAt(seg.raw, seg.start+48, 32))
-		return nil, nil
+	if !merged {
+		if t.err == nil {
+			d.streamCRC = (d.streamCRC<<1 | d.streamCRC>>31) ^ uint32(bitsAt(seg.raw, seg.start+48, 32))
+			return nil, nil
+		}
+		if seg.firstErr == nil {
+			seg.firstErr = t.err
+		}
+		if t.forwarded { // its output is gone: it cannot be decoded again
+			return nil, seg.firstErr
+		}
+		m, err := d.mergeNext(seg)
+		if m == nil {
+			return nil, err
+		}
+		seg = m
+		if seg.tail {
+			return nil, fmt.Errorf("bzip2: %w", io.ErrUnexpectedEOF)
+		}
 	}
-	if seg.firstErr == nil {
-		seg.firstErr = t.err
-	}
-	if t.forwarded {
-		return nil, seg.firstErr
-	}
-	merged, err := d.mergeNext(seg)
-	if merged == nil {
-		return nil, err
-	}
-	if merged.tail {
-		return nil, fmt.Errorf("bzip2: %w", io.ErrUnexpectedEOF)
-	}
-	nt := newBlockTask(bzPipeDepth, 0, merged)
+	nt := newBlockTask(bzPipeDepth, 0, seg)
 	d.runBlock(nt)
 	return nt, nil
 }
@@ -353,10 +369,7 @@ func (d *parallelBzip2) mergeNext(seg *bzSegment) (*bzSegment, error) {
 	}
 	ns, _ := n.meta.(*bzSegment)
 	if ns == nil {
-		if seg.firstErr != nil {
-			return nil, seg.firstErr
-		}
-		return nil, n.err
+		return nil, cmp.Or(seg.firstErr, n.err)
 	}
 	if seg.bits()+ns.bits() > 8*bzMaxSegment {
 		return nil, seg.firstErr

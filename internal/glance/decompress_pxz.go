@@ -25,11 +25,15 @@ import (
 
 const (
 	// xzParallelBudget bounds the blocks in flight: their dictionaries, compressed bytes and
-	// output waiting for the reader.
-	xzParallelBudget = 96 << 20
-	// xzPipeDepth pieces (4 MiB) of a block's output may wait for the reader: how far a block
-	// decodes ahead of the one being read.
-	xzPipeDepth = 64
+	// output waiting for the reader. A block is decoded ahead only when it takes at most half
+	// of it, so two always fit.
+	xzParallelBudget = 128 << 20
+	// xzMaxLookahead is how much of a block's output may wait for the reader: a block decodes
+	// ahead of the one being read only as far as its pipe holds, so the pipe is sized to the
+	// block (xz -T0 at the default level writes 24 MiB blocks) up to this.
+	xzMaxLookahead = 32 << 20
+	// xzStreamDepth pieces of a streamed block's output wait for the reader.
+	xzStreamDepth = 4
 )
 
 var xzMagic = []byte{0xfd, '7', 'z', 'X', 'Z', 0x00}
@@ -40,10 +44,15 @@ var errXZTruncated = fmt.Errorf("%w: %w", xz.ErrBuf, io.ErrUnexpectedEOF)
 type parallelXZ struct {
 	*orderedOutput
 	src *bufio.Reader
+	// decoders and bodies are kept for the next blocks (a fresh dictionary per block would
+	// leave the collector megabytes of garbage each time).
+	decoders chan *xz.Reader
+	bodies   chan []byte
 }
 
 func newParallelXZ(src io.Reader, workers int) *parallelXZ {
-	d := &parallelXZ{orderedOutput: newOrderedOutput(workers, xzParallelBudget), src: bufio.NewReaderSize(src, 64<<10)}
+	d := &parallelXZ{orderedOutput: newOrderedOutput(workers, xzParallelBudget), src: bufio.NewReaderSize(src, 64<<10),
+		decoders: make(chan *xz.Reader, workers), bodies: make(chan []byte, workers)}
 	d.finished = func(t *blockTask) (*blockTask, error) { return nil, xzError(t.err) }
 	return d
 }
@@ -246,25 +255,43 @@ func (d *parallelXZ) block(blk *xzBlock) error {
 	if blk.uncompressed >= 0 {
 		state = min(state, blk.uncompressed)
 	}
-	base := state + xzPipeDepth*pieceSize + 64<<10 // the decoder's buffers beside its dictionary
+	base := state + xzStreamDepth*pieceSize + 64<<10 // the decoder's buffers beside its dictionary
+	depth := xzStreamDepth
+	if blk.uncompressed >= 0 {
+		depth = int(max(xzStreamDepth, min(blk.uncompressed, xzMaxLookahead)/pieceSize))
+	}
 	pad := 0
 	if blk.compressed >= 0 {
 		pad = int((4 - (int64(len(blk.header))+blk.compressed)%4) % 4)
 	}
-	if blk.compressed >= 0 && blk.uncompressed >= 0 && base+blk.compressed <= xzParallelBudget/2 {
-		cost := base + blk.compressed
+	if cost := base + blk.compressed + int64(depth-xzStreamDepth)*pieceSize; blk.compressed >= 0 && blk.uncompressed >= 0 &&
+		cost <= xzParallelBudget/2 {
 		if !d.limits.acquire(cost) {
 			return errAbandoned
 		}
-		body := make([]byte, int(blk.compressed)+pad+blk.checkSize)
+		var body []byte
+		select {
+		case body = <-d.bodies:
+		default:
+		}
+		if n := int(blk.compressed) + pad + blk.checkSize; cap(body) >= n {
+			body = body[:n]
+		} else {
+			body = make([]byte, n)
+		}
 		if err := d.readFull(body); err != nil {
 			d.limits.release(cost)
 			return err
 		}
-		t := newBlockTask(xzPipeDepth, cost, blk)
+		t := newBlockTask(depth, cost, blk)
 		t.holds = true
 		d.runBlock(t, io.MultiReader(bytes.NewReader(blk.stream), bytes.NewReader(blk.header),
-			bytes.NewReader(body), bytes.NewReader(xzTrailer(blk))), nil)
+			bytes.NewReader(body), bytes.NewReader(xzTrailer(blk))), func() {
+			select {
+			case d.bodies <- body:
+			default:
+			}
+		})
 		if !d.send(t) {
 			return errAbandoned
 		}
@@ -275,7 +302,7 @@ func (d *parallelXZ) block(blk *xzBlock) error {
 		return errAbandoned
 	}
 	w := &lzma2Walker{src: d.src, blk: blk, declared: blk.compressed, done: make(chan struct{})}
-	t := newBlockTask(xzPipeDepth, base, blk)
+	t := newBlockTask(xzStreamDepth, base, blk)
 	t.holds = true
 	d.runBlock(t, io.MultiReader(bytes.NewReader(blk.stream), bytes.NewReader(blk.header), w,
 		lazyReader(func() []byte {
@@ -307,9 +334,22 @@ func (d *parallelXZ) runBlock(t *blockTask, r io.Reader, done func()) {
 	d.wg.Add(1)
 	go func() {
 		defer d.wg.Done()
-		zr, err := xz.NewReader(r, XZDictionaryLimit)
+		var zr *xz.Reader
+		var err error
+		select {
+		case zr = <-d.decoders:
+			err = zr.Reset(r)
+		default:
+			zr, err = xz.NewReader(r, XZDictionaryLimit)
+		}
 		if err == nil {
 			err = t.emit(zr)
+		}
+		if zr != nil {
+			select {
+			case d.decoders <- zr:
+			default:
+			}
 		}
 		if done != nil {
 			done()
