@@ -4,16 +4,20 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"io"
 	"maps"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // decodeAll decodes data with the given number of workers.
@@ -207,13 +211,13 @@ func TestParallelDecode_corrupted(t *testing.T) {
 }
 
 // A bzip2 magic found by chance inside a block's compressed bits (planted here through the
-// scanner's test hook, as magics ones are 1 in 2^48 bit positions) costs a re-decode, not
+// scanner's test hook, as real ones are 1 in 2^48 bit positions) costs a re-decode, not
 // the output: inside blocks, several in a row, in a stream's CRC and next header.
 func TestParallelBzip2_falseMagic(t *testing.T) {
 	data := diskLike(t, 2<<20)
 	one := toolCompress(t, data[:1<<20], "bzip2", "-1", "-c")
 	z := append(append([]byte{}, one...), toolCompress(t, data[1<<20:], "bzip2", "-1", "-c")...)
-	// The magics candidates, to plant false ones between them.
+	// The real candidates, to plant false ones between them.
 	var magics []int64
 	for b := int64(0); b+48 <= int64(len(z))*8; b++ {
 		if m := bitsAt(z, int(b), 48); m == bzBlockMagic || m == bzEndMagic {
@@ -244,6 +248,161 @@ func TestParallelBzip2_falseMagic(t *testing.T) {
 			if err != nil || !bytes.Equal(got, data) {
 				t.Fatalf("false magics at %v, %d workers: %d bytes, %v", slices.Sorted(maps.Keys(plant)), workers, len(got), err)
 			}
+		}
+	}
+}
+
+// A block header may claim any size: one beyond the budget is streamed, never allocated,
+// and the lie is a data error.
+func TestParallelXZ_hugeClaimedBlock(t *testing.T) {
+	data := diskLike(t, 1<<20)
+	z := toolCompress(t, data, "xz", "-T2", "--block-size=300000", "-c")
+	old := z[12 : 12+(int(z[12])+1)*4]
+	blk, err := parseXZBlockHeader(old)
+	if err != nil || blk.compressed < 0 {
+		t.Fatalf("%+v %v", blk, err)
+	}
+	i := bytes.Index(old, []byte{0x21, 0x01}) // the LZMA2 filter and its one property byte
+	if i < 0 {
+		t.Fatal("no LZMA2 filter in the block header")
+	}
+	dictByte := old[i+2]
+	for name, sizes := range map[string][2]uint64{
+		"huge":              {1 << 50, 1 << 50},
+		"within the budget": {uint64(blk.compressed) + 40<<20, 1 << 20},
+	} {
+		hdr := []byte{0, 0xc0}
+		hdr = appendVLI(appendVLI(hdr, sizes[0]), sizes[1])
+		hdr = append(hdr, 0x21, 0x01, dictByte)
+		for (len(hdr)+4)%4 != 0 {
+			hdr = append(hdr, 0)
+		}
+		hdr[0] = byte((len(hdr)+4)/4 - 1)
+		hdr = binary.LittleEndian.AppendUint32(hdr, crc32.ChecksumIEEE(hdr))
+		bad := append(append(append([]byte{}, z[:12]...), hdr...), z[12+len(old):]...)
+		var before runtime.MemStats
+		runtime.ReadMemStats(&before)
+		got, err := decodeAll(t, "xz", bad, 3)
+		var after runtime.MemStats
+		runtime.ReadMemStats(&after)
+		if err == nil || !bytes.HasPrefix(data, got) {
+			t.Fatalf("%s: %d bytes, err %v", name, len(got), err)
+		}
+		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 96<<20 {
+			t.Fatalf("%s: %d MiB allocated", name, alloc>>20)
+		}
+	}
+}
+
+func appendVLI(b []byte, v uint64) []byte {
+	for v >= 0x80 {
+		b = append(b, byte(v)|0x80)
+		v >>= 7
+	}
+	return append(b, byte(v))
+}
+
+// Through the parallel decoder, a dictionary above the limit is the same *DecompressLimitError.
+func TestParallelXZ_dictionaryLimit(t *testing.T) {
+	data := diskLike(t, 1<<20)
+	z := toolCompress(t, data, "xz", "-T2", "--block-size=300000", "-c")
+	i := bytes.Index(z[12:], []byte{0x21, 0x01}) + 12
+	hdrLen := (int(z[12]) + 1) * 4
+	z[i+2] = 40 // 4 GiB
+	binary.LittleEndian.PutUint32(z[12+hdrLen-4:], crc32.ChecksumIEEE(z[12:12+hdrLen-4]))
+	_, err := decodeAll(t, "xz", z, 2)
+	if !IsDecompressLimit(err) {
+		t.Fatalf("want a *DecompressLimitError, got %v", err)
+	}
+}
+
+// slowReader reads a few bytes at a time, so every worker runs ahead of it.
+type slowReader struct{ r io.Reader }
+
+func (s slowReader) Read(p []byte) (int, error) { return s.r.Read(p[:min(len(p), 4096)]) }
+
+// The blocks in flight never exceed the workers nor the budget, however far ahead of the
+// reader the workers could run; all of them do run at once.
+func TestParallelDecode_memoryBound(t *testing.T) {
+	data := diskLike(t, 6<<20)
+	for _, tc := range []struct {
+		format string
+		z      []byte
+	}{
+		{"bzip2", toolCompress(t, data, "bzip2", "-1", "-c")},
+		{"xz", toolCompress(t, data, "xz", "-T2", "--block-size=400000", "-c")},
+	} {
+		for _, workers := range []int{2, 4} {
+			rc, err := decompressorWorkers(tc.format, bytes.NewReader(tc.z), workers)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var limits *decodeLimits
+			switch d := rc.(type) {
+			case *parallelBzip2:
+				limits = d.limits
+			case *parallelXZ:
+				limits = d.limits
+			default:
+				t.Fatalf("%s with %d workers: a %T", tc.format, workers, rc)
+			}
+			got, err := io.ReadAll(slowReader{rc})
+			_ = rc.Close()
+			if err != nil || !bytes.Equal(got, data) {
+				t.Fatalf("%s: %d bytes, %v", tc.format, len(got), err)
+			}
+			if limits.peakSlots != workers || limits.peakBytes > limits.budget {
+				t.Fatalf("%s, %d workers: %d blocks at once, %d of %d bytes", tc.format, workers, limits.peakSlots, limits.peakBytes, limits.budget)
+			}
+		}
+	}
+}
+
+// Closing a decoder half-way stops its goroutines.
+func TestParallelDecode_closeHalfway(t *testing.T) {
+	data := diskLike(t, 4<<20)
+	before := runtime.NumGoroutine()
+	for format, z := range map[string][]byte{
+		"bzip2": toolCompress(t, data, "bzip2", "-1", "-c"),
+		"xz":    toolCompress(t, data, "xz", "-T2", "--block-size=300000", "-c"),
+	} {
+		rc, err := decompressorWorkers(format, bytes.NewReader(z), 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadFull(rc, make([]byte, 700000)); err != nil {
+			t.Fatal(err)
+		}
+		_ = rc.Close()
+	}
+	for range 100 {
+		if runtime.NumGoroutine() <= before {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("%d goroutines after Close, %d before", runtime.NumGoroutine(), before)
+}
+
+// Through the pipeline the parallel decoders fail the way the sequential ones do: a cut
+// stream "ended early", a dictionary above the limit is a permanent error.
+func TestHashSource_parallelDecoders(t *testing.T) {
+	saved := decodeWorkers
+	decodeWorkers = func() int { return 3 }
+	t.Cleanup(func() { decodeWorkers = saved })
+	data := diskLike(t, 2<<20)
+	for _, format := range []string{"bzip2", "xz"} {
+		z := toolCompress(t, data, "bzip2", "-1", "-c")
+		if format == "xz" {
+			z = toolCompress(t, data, "xz", "-T2", "--block-size=300000", "-c")
+		}
+		res, err := HashSource(context.Background(), memSource(z), format, []string{"sha512"})
+		if err != nil || res.Digests["sha512"] != sha512Hex(data) {
+			t.Fatalf("%s: %v %v", format, res, err)
+		}
+		_, err = HashSource(context.Background(), memSource(z[:len(z)/2]), format, []string{"sha512"})
+		if err == nil || !strings.Contains(err.Error(), "ended early") || retryableTransferError(err) {
+			t.Fatalf("%s cut: %v", format, err)
 		}
 	}
 }

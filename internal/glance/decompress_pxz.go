@@ -301,12 +301,13 @@ func (d *parallelXZ) block(blk *xzBlock) error {
 	if !d.limits.acquire(base) {
 		return errAbandoned
 	}
-	w := &lzma2Walker{src: d.src, blk: blk, declared: blk.compressed, done: make(chan struct{})}
+	own := *blk
+	w := &lzma2Walker{src: d.src, blk: &own, declared: blk.compressed, done: make(chan struct{})}
 	t := newBlockTask(xzStreamDepth, base, blk)
 	t.holds = true
 	d.runBlock(t, io.MultiReader(bytes.NewReader(blk.stream), bytes.NewReader(blk.header), w,
 		lazyReader(func() []byte {
-			found := *blk
+			found := own // the dispatcher's blk changes when the walker is done
 			found.compressed, found.uncompressed = w.compressed, w.uncompressed
 			return xzTrailer(&found)
 		})), w.finish)
