@@ -270,6 +270,9 @@ fi
 
 if [[ ${BENCH_DECODERS:-1} == 1 ]]; then
   echo "== 4. decoders, one goroutine each, on the same compressed files (BenchmarkDecompress)"
+  if [[ ! -s $img.txz ]]; then # multi-block xz for the parallel decoders (cached)
+    xz -T0 -c "$img" >"$img.txz.tmp" && mv "$img.txz.tmp" "$img.txz"
+  fi
   (cd "$root" && GLANCE_BENCH_IMAGE=$img go test -run '^$' -bench 'BenchmarkDecompress' -benchtime 1x ./internal/glance/) |
     awk '/^BenchmarkDecompress/{sub(/-[0-9]+$/, "", $1); sub(/BenchmarkDecompress\//, "", $1); print $1, $(NF-1)}' >"$work/decoders"
   {
@@ -282,6 +285,25 @@ if [[ ${BENCH_DECODERS:-1} == 1 ]]; then
     used=$(awk -v f="$f" 'index($1, f "/") == 1 {print; exit}' "$work/decoders")
     alt=$(awk -v f="$f" 'index($1, f "/") == 1 {n++; if (n == 2) {print; exit}}' "$work/decoders")
     row "$f" "$(f2 "$(calc "$SIZE_MIB * 1.048576 / (${c% *} + ${c#* })")")" "${used#*/}" "${alt#*/}"
+  done
+  # The parallel block decoders (wall-time MB/s) against the multi-threaded C tools.
+  n=$(nproc)
+  {
+    echo
+    echo "| parallel block decoders, MB/s of wall time | 1 worker | 2 workers | $n workers | C tool, multi-threaded |"
+    echo "|---|---|---|---|---|"
+  } | tee -a "$summary"
+  pw() { awk -v n="$1/parallel-$2" '$1 == n {print $2; exit}' "$work/decoders"; }
+  for f in xz-T0 bzip2-blocks; do
+    if [[ $f == xz-T0 ]]; then
+      tool=(xz -T0 -dc) file=$img.txz
+    else
+      tool=(bzip2 -dc) file=$img.bz2
+      if command -v lbzip2 >/dev/null; then tool=(lbzip2 -d -c); fi
+    fi
+    c=$( { /usr/bin/time -f '%e' "${tool[@]}" "$file" >/dev/null; } 2>&1 | tail -1)
+    printf '| %s | %s | %s | %s | %s %s |\n' "$f" "$(pw "$f" 1)" "$(pw "$f" 2)" "$(pw "$f" "$n")" \
+      "${tool[*]}" "$(f2 "$(calc "$SIZE_MIB * 1.048576 / $c")")" | tee -a "$summary"
   done
 fi
 
