@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/dsnet/compress/bzip2"
 	"github.com/klauspost/compress/gzip"
@@ -27,6 +28,20 @@ import (
 // bzip2 ~10 MiB (a 900 kB block and its transform tables), xz the LZMA2 dictionary the
 // stream declares (8 MiB at xz's default level), refused above XZDictionaryLimit, zstd the
 // frame's window (2-8 MiB at zstd's default levels), refused above ZstdWindowLimit.
+//
+// With more than one decode worker (defaultDecodeWorkers: GOMAXPROCS-1, up to 4; a 2-core
+// client keeps the sequential decoders) bzip2 and multi-block xz decode several blocks at
+// once (decompress_parallel.go), with the same output and errors, and these bounds for W
+// workers:
+//
+//	bzip2  W+1 decoders of ~6.5 MiB (a 900 kB block: its symbols, move-to-front buffer and
+//	       BWT vector) plus, per block in flight, its compressed bits twice (≤ 2.5 MB each by
+//	       the format, ~0.5 MB typical) and 320 KiB of output: ~10 W + 12 MiB at worst
+//	xz     blocks in flight (at most W) ≤ xzParallelBudget (128 MiB) in all: each one's
+//	       dictionary, compressed bytes and up to 32 MiB of output waiting; W decoders each
+//	       keep the largest dictionary they met (≤ XZDictionaryLimit). A block that does not
+//	       declare its size, or declares more than half the budget, is streamed, never held.
+//	       xz -T0 at the default level (24 MiB blocks, 8 MiB dictionary): ~40 MiB per worker.
 const (
 	// XZDictionaryLimit is the largest LZMA2 dictionary an xz source may declare (xz -9 and
 	// xz -e use 64 MiB).
@@ -67,8 +82,23 @@ func Decompress(mode string, r io.Reader) (io.ReadCloser, error) {
 
 // decompressor wraps r according to mode; the returned Close releases decoder resources.
 func decompressor(mode string, r io.Reader) (io.ReadCloser, error) {
-	return decompressorWorkers(mode, r, decodeWorkers())
+	workers := decodeWorkers()
+	if workers <= 1 || !parallelDecoding.TryLock() {
+		return decompressorWorkers(mode, r, 1)
+	}
+	rc, err := decompressorWorkers(mode, r, workers)
+	if o := orderedOf(rc); err == nil && o != nil {
+		o.onClose = parallelDecoding.Unlock
+	} else {
+		parallelDecoding.Unlock()
+	}
+	return rc, err
 }
+
+// parallelDecoding is held by the one parallel decoder a process runs at a time: uploads
+// side by side (terraform -parallelism) already share the cores, and each parallel decoder
+// has its own memory budget, so the others decode sequentially.
+var parallelDecoding sync.Mutex
 
 // decompressorWorkers is decompressor with the number of blocks bzip2 and multi-block xz
 // decode at once (decompress_parallel.go); 1 runs the sequential decoders.

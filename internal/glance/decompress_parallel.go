@@ -160,6 +160,18 @@ type orderedOutput struct {
 	stop     chan struct{}
 	wg       sync.WaitGroup
 	closed   sync.Once
+	onClose  func() // called once Close has stopped everything
+}
+
+// orderedOf is the parallel machinery of a decoder, nil for a sequential one.
+func orderedOf(rc io.ReadCloser) *orderedOutput {
+	switch d := rc.(type) {
+	case *parallelBzip2:
+		return d.orderedOutput
+	case *parallelXZ:
+		return d.orderedOutput
+	}
+	return nil
 }
 
 func newOrderedOutput(workers int, budget int64) *orderedOutput {
@@ -233,6 +245,9 @@ func (o *orderedOutput) Close() error {
 		}()
 		o.wg.Wait()
 		<-drained
+		if o.onClose != nil {
+			o.onClose()
+		}
 	})
 	return nil
 }

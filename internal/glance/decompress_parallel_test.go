@@ -337,15 +337,11 @@ func TestParallelDecode_memoryBound(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var limits *decodeLimits
-			switch d := rc.(type) {
-			case *parallelBzip2:
-				limits = d.limits
-			case *parallelXZ:
-				limits = d.limits
-			default:
+			o := orderedOf(rc)
+			if o == nil {
 				t.Fatalf("%s with %d workers: a %T", tc.format, workers, rc)
 			}
+			limits := o.limits
 			got, err := io.ReadAll(slowReader{rc})
 			_ = rc.Close()
 			if err != nil || !bytes.Equal(got, data) {
@@ -405,4 +401,33 @@ func TestHashSource_parallelDecoders(t *testing.T) {
 			t.Fatalf("%s cut: %v", format, err)
 		}
 	}
+}
+
+// One parallel decoder per process: a second decompression at the same time is sequential,
+// and Close hands the turn on.
+func TestDecompress_oneParallelDecoderAtATime(t *testing.T) {
+	saved := decodeWorkers
+	decodeWorkers = func() int { return 3 }
+	t.Cleanup(func() { decodeWorkers = saved })
+	z := toolCompress(t, diskLike(t, 1<<20), "bzip2", "-1", "-c")
+	first, err := decompressor("bzip2", bytes.NewReader(z))
+	if err != nil || orderedOf(first) == nil {
+		t.Fatalf("the first decoder is a %T (%v), want the parallel one", first, err)
+	}
+	second, err := decompressor("auto", bytes.NewReader(z))
+	if err != nil || orderedOf(second) != nil {
+		t.Fatalf("the second decoder is a %T (%v), want a sequential one", second, err)
+	}
+	gz, err := decompressor("gzip", bytes.NewReader(compressed(t, "gzip", []byte("x"))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = gz.Close()
+	_ = second.Close()
+	_ = first.Close()
+	third, err := decompressor("bzip2", bytes.NewReader(z))
+	if err != nil || orderedOf(third) == nil {
+		t.Fatalf("after Close the next decoder is a %T (%v), want the parallel one", third, err)
+	}
+	_ = third.Close()
 }
