@@ -139,9 +139,12 @@ func decompressorWorkers(mode string, r io.Reader, workers int) (io.ReadCloser, 
 			if magic, _ := br.Peek(6); !bytes.Equal(magic, xzMagic) {
 				return nil, fmt.Errorf("the data is not xz (decompress = \"xz\"): %w", xz.ErrFormat)
 			}
-			d := newParallelXZ(br, workers)
-			d.start()
-			return d, nil
+			r = br
+			if xzFirstBlockSized(br) {
+				d := newParallelXZ(br, workers)
+				d.start()
+				return d, nil
+			}
 		}
 		xr, err := xz.NewReader(r, XZDictionaryLimit)
 		if errors.Is(err, xz.ErrMemlimit) {

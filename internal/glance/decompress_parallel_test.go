@@ -431,3 +431,19 @@ func TestDecompress_oneParallelDecoderAtATime(t *testing.T) {
 	}
 	_ = third.Close()
 }
+
+// Single-threaded xz files (no sizes in the first block header: xz's default) keep the
+// sequential decoder; multi-threaded ones get the parallel one.
+func TestParallelXZ_choice(t *testing.T) {
+	data := diskLike(t, 1<<20)
+	for args, parallel := range map[string]bool{"-T1": false, "-T2": true} {
+		rc, err := decompressorWorkers("xz", bytes.NewReader(toolCompress(t, data, "xz", args, "--block-size=300000", "-c")), 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := orderedOf(rc) != nil; got != parallel {
+			t.Errorf("xz %s: parallel %v, want %v", args, got, parallel)
+		}
+		_ = rc.Close()
+	}
+}

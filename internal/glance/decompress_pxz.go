@@ -68,6 +68,18 @@ func (d *parallelXZ) start() {
 	}()
 }
 
+// xzFirstBlockSized tells whether the first block header declares its compressed size, as
+// the multi-threaded xz writes it: files from the single-threaded xz (its default: one block
+// for the whole file) go to the sequential decoder, which the parallel one would only wrap.
+func xzFirstBlockSized(br *bufio.Reader) bool {
+	b, err := br.Peek(13)
+	if err != nil || b[12] == 0 {
+		return false
+	}
+	b, err = br.Peek(12 + (int(b[12])+1)*4)
+	return err == nil && b[13]&0x40 != 0
+}
+
 // xzError maps the decoder's errors to the sequential path's.
 func xzError(err error) error {
 	if errors.Is(err, xz.ErrMemlimit) {
