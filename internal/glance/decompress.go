@@ -34,9 +34,11 @@ import (
 // once (decompress_parallel.go), with the same output and errors, and these bounds for W
 // workers:
 //
-//	bzip2  W+1 decoders of ~6.5 MiB (a 900 kB block: its symbols, move-to-front buffer and
-//	       BWT vector) plus, per block in flight, its compressed bits twice (≤ 2.5 MB each by
-//	       the format, ~0.5 MB typical) and 320 KiB of output: ~10 W + 12 MiB at worst
+//	bzip2  W decoders of 6.3 MiB (a 900 kB block: its symbols, move-to-front buffer and
+//	       BWT vector; one more while a block is re-cut after a false magic) plus, per block
+//	       in flight, its compressed bits twice (≤ 2.5 MB each by the format, ~0.5 MB
+//	       typical) and 320 KiB of output, and the scanner's window (≤ 2 × 2.75 MB): ~8 MiB
+//	       per worker typical, ~12 MiB at worst
 //	xz     blocks in flight (at most W) ≤ xzParallelBudget (128 MiB) in all: each one's
 //	       dictionary, compressed bytes and up to 32 MiB of output waiting; W decoders each
 //	       keep the largest dictionary they met (≤ XZDictionaryLimit). A block that does not

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/dsnet/compress/bzip2"
 )
@@ -45,6 +46,9 @@ var bzTable = func() (t [1 << 16]uint8) {
 	return t
 }()
 
+// bzRepackPool keeps the repacked streams' buffers (a block's compressed size each).
+var bzRepackPool = sync.Pool{New: func() any { return new([]byte) }}
+
 var errBzShort = errors.New("bzip2: corrupted input: block shorter than its header")
 
 // bzSegment is the compressed bits between two candidate magics.
@@ -81,9 +85,13 @@ func bitsAt(b []byte, pos, n int) uint64 {
 }
 
 // repack makes the segment's block a standalone bzip2 stream.
-func (s *bzSegment) repack() []byte {
+func (s *bzSegment) repack(buf []byte) []byte {
 	nbits := s.bits()
-	out := make([]byte, 4, 4+(nbits+80)/8+2)
+	out := buf[:0]
+	if need := 4 + (nbits+80)/8 + 2; cap(out) < need {
+		out = make([]byte, 0, need)
+	}
+	out = out[:4]
 	out[0], out[1], out[2], out[3] = 'B', 'Z', 'h', s.level
 	a, k := s.start/8, uint(s.start%8)
 	nbytes := (nbits + 7) / 8
@@ -132,7 +140,7 @@ func newParallelBzip2(src io.Reader, workers int) *parallelBzip2 {
 	d := &parallelBzip2{
 		orderedOutput: newOrderedOutput(workers, int64(workers)*(2*bzMaxSegment+(bzPipeDepth+1)*pieceSize)),
 		src:           src,
-		decoders:      make(chan *bzip2.Reader, workers+1),
+		decoders:      make(chan *bzip2.Reader, workers),
 	}
 	d.finished = d.finish
 	return d
@@ -296,11 +304,14 @@ func (d *parallelBzip2) runBlock(t *blockTask) {
 		seg, _ := t.meta.(*bzSegment)
 		err := errBzShort // a false magic right after this one; re-cut by finish
 		if seg.bits() >= 80 {
-			if err = zr.Reset(bytes.NewReader(seg.repack())); err == nil {
+			bp, _ := bzRepackPool.Get().(*[]byte)
+			*bp = seg.repack(*bp)
+			if err = zr.Reset(bytes.NewReader(*bp)); err == nil {
 				err = t.emit(zr)
 			}
+			_ = zr.Reset(bytes.NewReader(nil))
+			bzRepackPool.Put(bp)
 		}
-		_ = zr.Reset(bytes.NewReader(nil))
 		select {
 		case d.decoders <- zr:
 		default:
