@@ -12,7 +12,10 @@
 #   3. BENCH_SMALL_N images of 1 MiB in one apply (parallelism 10) against as many curl flows
 #      at concurrency 10 (0 skips it).
 #   4. (BENCH_DECODERS=1, the default) each format's decoder against the alternatives at hand
-#      (BenchmarkDecompress in internal/glance) and the C tool, on the same files.
+#      (BenchmarkDecompress in internal/glance) and the C tool, on the same files; then the
+#      parallel block decoders at 1, 2 and nproc workers on the .bz2 file and on an `xz -T0`
+#      copy (multi-block, cached as <image>.txz; ~3 minutes to make at 1 GiB on 2 cores)
+#      against `xz -T0 -dc` and `lbzip2 -d` (or `bzip2 -dc`), in MB/s of wall time.
 #
 # The provider runs as an external binary (dev_overrides) through a wrapper that records its
 # own /usr/bin/time figures (peak RSS, user, sys) per process, so they are separate from

@@ -77,7 +77,8 @@ func IsDecompressLimit(err error) bool {
 }
 
 // Decompress wraps r according to mode (one of DecompressModes): the reader yields the
-// decompressed bytes, and its Close releases the decoder (not r).
+// decompressed bytes, and its Close releases the decoder (not r): for a parallel decoder its
+// goroutines and the process's one parallel-decoding turn, so it must be called.
 func Decompress(mode string, r io.Reader) (io.ReadCloser, error) {
 	return decompressor(mode, r)
 }
