@@ -84,9 +84,9 @@ func bzip2Variants(t *testing.T, data []byte) map[string][]byte {
 	}
 	v["two streams"] = append(append([]byte{}, v["bzip2 -1"]...), v["bzip2 -9"]...)
 	v["empty stream between"] = append(append(append([]byte{}, v["bzip2 -1"]...), toolCompress(t, nil, "bzip2", "-c")...), v["bzip2 -9"]...)
-	for _, tool := range []string{"pbzip2", "lbzip2"} {
+	for tool, threads := range map[string]string{"pbzip2": "-p2", "lbzip2": "-n2"} {
 		if _, err := exec.LookPath(tool); err == nil {
-			v[tool] = toolCompress(t, data, tool, "-1", "-c", "-n2")
+			v[tool] = toolCompress(t, data, tool, "-1", "-c", threads)
 		}
 	}
 	return v
