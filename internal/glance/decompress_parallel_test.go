@@ -10,9 +10,7 @@ import (
 	"io"
 	"maps"
 	"math/rand/v2"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -51,10 +49,6 @@ func toolCompress(t testing.TB, data []byte, tool string, args ...string) []byte
 // diskLike is a few MiB of data shaped like a disk image: text, zero runs, random bytes.
 func diskLike(t testing.TB, size int) []byte {
 	t.Helper()
-	f := filepath.Join("testdata", "disklike.bin")
-	if b, err := os.ReadFile(f); err == nil && len(b) >= size {
-		return b[:size]
-	}
 	var b bytes.Buffer
 	seed := sha256.Sum256([]byte("disk"))
 	for b.Len() < size {
@@ -92,7 +86,7 @@ func bzip2Variants(t *testing.T, data []byte) map[string][]byte {
 	return v
 }
 
-func TestParallelBzip2_sameAsSequential(t *testing.T) {
+func TestDecompressorWorkers_bzip2SameAsSequential(t *testing.T) {
 	data := diskLike(t, 3<<20)
 	for name, z := range bzip2Variants(t, data) {
 		want, err := decodeAll(t, "bzip2", z, 1)
@@ -133,7 +127,7 @@ func xzVariants(t *testing.T, data []byte) map[string][]byte {
 	return v
 }
 
-func TestParallelXZ_sameAsSequential(t *testing.T) {
+func TestDecompressorWorkers_xzSameAsSequential(t *testing.T) {
 	data := diskLike(t, 3<<20)
 	for name, z := range xzVariants(t, data) {
 		want, err := decodeAll(t, "xz", z, 1)
@@ -151,7 +145,7 @@ func TestParallelXZ_sameAsSequential(t *testing.T) {
 
 // A stream cut anywhere is an error, and what came out before is a prefix of the data; a
 // cut inside a block says the data ended early, as the pipeline needs.
-func TestParallelDecode_truncated(t *testing.T) {
+func TestDecompressorWorkers_truncated(t *testing.T) {
 	data := diskLike(t, 2<<20)
 	files := map[string][]byte{
 		"bzip2": toolCompress(t, data, "bzip2", "-1", "-c"),
@@ -182,7 +176,7 @@ func TestParallelDecode_truncated(t *testing.T) {
 
 // A corrupted byte never yields other data without an error, and is an error wherever the
 // sequential decoder finds one.
-func TestParallelDecode_corrupted(t *testing.T) {
+func TestDecompressorWorkers_corrupted(t *testing.T) {
 	data := diskLike(t, 2<<20)
 	files := map[string][]byte{
 		"bzip2":  toolCompress(t, data, "bzip2", "-1", "-c"),
@@ -213,7 +207,7 @@ func TestParallelDecode_corrupted(t *testing.T) {
 // A bzip2 magic found by chance inside a block's compressed bits (planted here through the
 // scanner's test hook, as real ones are 1 in 2^48 bit positions) costs a re-decode, not
 // the output: inside blocks, several in a row, in a stream's CRC and next header.
-func TestParallelBzip2_falseMagic(t *testing.T) {
+func TestDecompressorWorkers_bzip2FalseMagic(t *testing.T) {
 	data := diskLike(t, 2<<20)
 	one := toolCompress(t, data[:1<<20], "bzip2", "-1", "-c")
 	z := append(append([]byte{}, one...), toolCompress(t, data[1<<20:], "bzip2", "-1", "-c")...)
@@ -254,7 +248,7 @@ func TestParallelBzip2_falseMagic(t *testing.T) {
 
 // A block header may claim any size: one beyond the budget is streamed, never allocated,
 // and the lie is a data error.
-func TestParallelXZ_hugeClaimedBlock(t *testing.T) {
+func TestDecompressorWorkers_xzHugeClaimedBlock(t *testing.T) {
 	data := diskLike(t, 1<<20)
 	z := toolCompress(t, data, "xz", "-T2", "--block-size=300000", "-c")
 	old := z[12 : 12+(int(z[12])+1)*4]
@@ -303,7 +297,7 @@ func appendVLI(b []byte, v uint64) []byte {
 }
 
 // Through the parallel decoder, a dictionary above the limit is the same *DecompressLimitError.
-func TestParallelXZ_dictionaryLimit(t *testing.T) {
+func TestDecompressorWorkers_xzDictionaryLimit(t *testing.T) {
 	data := diskLike(t, 1<<20)
 	z := toolCompress(t, data, "xz", "-T2", "--block-size=300000", "-c")
 	i := bytes.Index(z[12:], []byte{0x21, 0x01}) + 12
@@ -323,7 +317,7 @@ func (s slowReader) Read(p []byte) (int, error) { return s.r.Read(p[:min(len(p),
 
 // The blocks in flight never exceed the workers nor the budget, however far ahead of the
 // reader the workers could run; all of them do run at once.
-func TestParallelDecode_memoryBound(t *testing.T) {
+func TestDecompressorWorkers_memoryBound(t *testing.T) {
 	data := diskLike(t, 6<<20)
 	for _, tc := range []struct {
 		format string
@@ -355,7 +349,7 @@ func TestParallelDecode_memoryBound(t *testing.T) {
 }
 
 // Closing a decoder half-way stops its goroutines.
-func TestParallelDecode_closeHalfway(t *testing.T) {
+func TestDecompressorWorkers_closeHalfway(t *testing.T) {
 	data := diskLike(t, 4<<20)
 	before := runtime.NumGoroutine()
 	for format, z := range map[string][]byte{
@@ -405,7 +399,7 @@ func TestHashSource_parallelDecoders(t *testing.T) {
 
 // One parallel decoder per process: a second decompression at the same time is sequential,
 // and Close hands the turn on.
-func TestDecompress_oneParallelDecoderAtATime(t *testing.T) {
+func TestDecompressor_oneParallelAtATime(t *testing.T) {
 	saved := decodeWorkers
 	decodeWorkers = func() int { return 3 }
 	t.Cleanup(func() { decodeWorkers = saved })
@@ -434,7 +428,7 @@ func TestDecompress_oneParallelDecoderAtATime(t *testing.T) {
 
 // Single-threaded xz files (no sizes in the first block header: xz's default) keep the
 // sequential decoder; multi-threaded ones get the parallel one.
-func TestParallelXZ_choice(t *testing.T) {
+func TestDecompressorWorkers_xzSingleThreadedFilesSequential(t *testing.T) {
 	data := diskLike(t, 1<<20)
 	for args, parallel := range map[string]bool{"-T1": false, "-T2": true} {
 		rc, err := decompressorWorkers("xz", bytes.NewReader(toolCompress(t, data, "xz", args, "--block-size=300000", "-c")), 3)
@@ -445,5 +439,50 @@ func TestParallelXZ_choice(t *testing.T) {
 			t.Errorf("xz %s: parallel %v, want %v", args, got, parallel)
 		}
 		_ = rc.Close()
+	}
+}
+
+func TestBitsAt_offsets(t *testing.T) {
+	b := []byte{0x31, 0x41, 0x59, 0x26, 0x53, 0x59, 0xff, 0x00}
+	for _, tc := range []struct {
+		pos, n int
+		want   uint64
+	}{
+		{0, 48, bzBlockMagic},
+		{0, 8, 0x31},
+		{4, 8, 0x14},
+		{7, 3, 0b101},
+		{48, 8, 0xff},
+		{44, 12, 0x9ff},
+		{1, 56, (bzBlockMagic<<8 | 0xff) << 1 & (1<<56 - 1)},
+	} {
+		if got := bitsAt(b, tc.pos, tc.n); got != tc.want {
+			t.Errorf("bitsAt(%d, %d) = %#x, want %#x", tc.pos, tc.n, got, tc.want)
+		}
+	}
+}
+
+// A block cut out at any bit offset repacks to the stream the tool wrote for it alone.
+func TestBzSegmentRepack_anyOffset(t *testing.T) {
+	z := toolCompress(t, []byte("a small block of text, repacked at every bit offset"), "bzip2", "-9", "-c")
+	footer := len(z)*8 - 80 // the footer is followed by 0-7 bits of padding
+	for bitsAt(z, footer, 48) != bzEndMagic {
+		if footer--; footer < len(z)*8-87 {
+			t.Fatal("no footer")
+		}
+	}
+	for shift := range 8 {
+		// The block's bits (from bit 32 to the footer) moved by shift bits.
+		raw := make([]byte, len(z)+1)
+		for i := 32; i < footer; i++ {
+			if bitsAt(z, i, 1) == 1 {
+				raw[(i-32+shift)/8] |= 0x80 >> ((i - 32 + shift) % 8)
+			}
+		}
+		seg := &bzSegment{raw: raw, start: shift, end: shift + footer - 32, level: '9'}
+		got := seg.repack(nil)
+		if !bytes.Equal(got, z[:len(got)]) || len(got) != len(z) {
+			t.Fatalf("shift %d: repacked %x, want %x", shift, got, z)
+		}
 	}
 }
