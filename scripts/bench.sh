@@ -20,8 +20,8 @@
 # The provider runs as an external binary (dev_overrides) through a wrapper that records its
 # own /usr/bin/time figures (peak RSS, user, sys) per process, so they are separate from
 # terraform's. The disk-like image (40% binaries, 30% text, 30% alternating zero runs and
-# random bytes) and its compressed forms are cached in BENCH_CACHE: compressing 1 GiB with
-# xz at its default level takes a few minutes the first time.
+# random bytes, scripts/disk_image.sh) and its compressed forms are cached in BENCH_CACHE:
+# compressing 1 GiB with xz at its default level takes a few minutes the first time.
 #
 # Settings: BENCH_SIZE_MIB (1024), BENCH_ROUNDS (2), BENCH_FORMATS, BENCH_SMALL_N (50),
 # BENCH_CACHE ($GLANCE_ENV_DIR/bench-cache), BENCH_PROVIDER (the binary to run), BENCH_WORK. A quick run: BENCH_SIZE_MIB=256 BENCH_ROUNDS=1.
@@ -110,31 +110,9 @@ timed() {
 }
 
 # The disk-like image and its compressed forms, made once per size.
-img=$CACHE/disk-${SIZE_MIB}m.img
-if [[ ! -s $img ]]; then
-  echo "== making a ${SIZE_MIB} MiB disk-like image in $CACHE (cached for later runs)"
-  a=$((SIZE_MIB * 4 / 10)) b=$((SIZE_MIB * 3 / 10))
-  c=$((SIZE_MIB - a - b))
-  set +o pipefail # head closes each pipe early on purpose
-  {
-    tar -cf - /usr/lib /usr/bin 2>/dev/null | head -c $((a << 20))
-    for ((i = 0; i < c / 4; i++)); do head -c 2M /dev/zero; head -c 2M /dev/urandom; done
-    tar -cf - /usr/share 2>/dev/null | head -c $((b << 20))
-    head -c $((SIZE_MIB << 20)) /dev/zero
-  } | head -c $((SIZE_MIB << 20)) >"$img.tmp"
-  set -o pipefail
-  mv "$img.tmp" "$img"
-fi
+# shellcheck disable=SC2086 # FORMATS is a list
+img=$(bash "$root/scripts/disk_image.sh" "$SIZE_MIB" "$CACHE" $FORMATS)
 declare -A EXT=([gzip]=gz [bzip2]=bz2 [xz]=xz [zstd]=zst)
-pending=()
-for f in $FORMATS; do [[ -s $img.${EXT[$f]} ]] || pending+=("$f"); done
-compress_one() { "$1" -c "$img" >"$img.$2.tmp" && mv "$img.$2.tmp" "$img.$2"; }
-export -f compress_one
-export img
-if ((${#pending[@]})); then
-  echo "== compressing it with the C tools at their default levels: ${pending[*]}"
-  for f in "${pending[@]}"; do echo "$f ${EXT[$f]}"; done | xargs -P 2 -n 2 bash -c 'compress_one "$@"' _
-fi
 
 provider_block='terraform {
   required_providers {

@@ -83,6 +83,10 @@ func Decompress(mode string, r io.Reader) (io.ReadCloser, error) {
 	return decompressor(mode, r)
 }
 
+// compressedReadSize is how much of the compressed source one read asks for. The decoders read
+// 4 KiB (gzip) or 8 KiB (xz) at a time on their own: a system call each from a file.
+const compressedReadSize = 128 << 10
+
 // decompressor wraps r according to mode; the returned Close releases decoder resources.
 func decompressor(mode string, r io.Reader) (io.ReadCloser, error) {
 	workers := decodeWorkers()
@@ -106,23 +110,27 @@ var parallelDecoding sync.Mutex
 // decompressorWorkers is decompressor with the number of blocks bzip2 and multi-block xz
 // decode at once (decompress_parallel.go); 1 runs the sequential decoders.
 func decompressorWorkers(mode string, r io.Reader, workers int) (io.ReadCloser, error) {
+	if mode == "" || mode == "none" {
+		return io.NopCloser(r), nil
+	}
+	br, ok := r.(*bufio.Reader)
+	if !ok {
+		br = bufio.NewReaderSize(r, compressedReadSize)
+	}
 	if mode == "auto" {
-		br := bufio.NewReaderSize(r, 64<<10)
 		magic, _ := br.Peek(6)
 		mode = sniffCompression(magic)
-		r = br
 	}
 	switch mode {
-	case "", "none":
-		return io.NopCloser(r), nil
+	case "none":
+		return io.NopCloser(br), nil
 	case "gzip":
-		zr, err := gzip.NewReader(r)
+		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, fmt.Errorf("the data is not gzip (decompress = \"gzip\"): %w", err)
 		}
 		return zr, nil
 	case "bzip2":
-		br := bufio.NewReaderSize(r, 64<<10)
 		if magic, _ := br.Peek(3); !bytes.Equal(magic, []byte("BZh")) {
 			return nil, errors.New("the data is not bzip2 (decompress = \"bzip2\"): no BZh header")
 		}
@@ -138,18 +146,16 @@ func decompressorWorkers(mode string, r io.Reader, workers int) (io.ReadCloser, 
 		return zr, nil
 	case "xz":
 		if workers > 1 {
-			br := bufio.NewReaderSize(r, 64<<10)
 			if magic, _ := br.Peek(6); !bytes.Equal(magic, xzMagic) {
 				return nil, fmt.Errorf("the data is not xz (decompress = \"xz\"): %w", xz.ErrFormat)
 			}
-			r = br
 			if xzFirstBlockSized(br) {
 				d := newParallelXZ(br, workers)
 				d.start()
 				return d, nil
 			}
 		}
-		xr, err := xz.NewReader(r, XZDictionaryLimit)
+		xr, err := xz.NewReader(br, XZDictionaryLimit)
 		if errors.Is(err, xz.ErrMemlimit) {
 			return nil, &DecompressLimitError{Format: "xz", What: "dictionary", Limit: XZDictionaryLimit}
 		}
@@ -160,7 +166,7 @@ func decompressorWorkers(mode string, r io.Reader, workers int) (io.ReadCloser, 
 	case "zstd":
 		// One decoder goroutine: the pipeline already decodes on its own goroutine, and the
 		// extra ones cost more CPU (and memory) than they save.
-		zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(ZstdWindowLimit),
+		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(ZstdWindowLimit),
 			zstd.WithDecoderMaxMemory(ZstdWindowLimit*2))
 		if err != nil {
 			return nil, fmt.Errorf("the data is not zstd (decompress = \"zstd\"): %w", err)

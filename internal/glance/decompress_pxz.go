@@ -51,7 +51,11 @@ type parallelXZ struct {
 }
 
 func newParallelXZ(src io.Reader, workers int) *parallelXZ {
-	d := &parallelXZ{orderedOutput: newOrderedOutput(workers, xzParallelBudget), src: bufio.NewReaderSize(src, 64<<10),
+	br, ok := src.(*bufio.Reader)
+	if !ok {
+		br = bufio.NewReaderSize(src, compressedReadSize)
+	}
+	d := &parallelXZ{orderedOutput: newOrderedOutput(workers, xzParallelBudget), src: br,
 		decoders: make(chan *xz.Reader, workers), bodies: make(chan []byte, workers)}
 	d.finished = func(t *blockTask) (*blockTask, error) { return nil, xzError(t.err) }
 	return d
