@@ -12,13 +12,16 @@
 #   3. BENCH_SMALL_N images of 1 MiB in one apply (parallelism 10) against as many curl flows
 #      at concurrency 10 (0 skips it).
 #   4. (BENCH_DECODERS=1, the default) each format's decoder against the alternatives at hand
-#      (BenchmarkDecompress in internal/glance) and the C tool, on the same files.
+#      (BenchmarkDecompress in internal/glance) and the C tool, on the same files; then the
+#      parallel block decoders at 1, 2 and nproc workers on the .bz2 file and on an `xz -T0`
+#      copy (multi-block, cached as <image>.txz; ~3 minutes to make at 1 GiB on 2 cores)
+#      against `xz -T0 -dc` and `lbzip2 -d` (or `bzip2 -dc`), in MB/s of wall time.
 #
 # The provider runs as an external binary (dev_overrides) through a wrapper that records its
 # own /usr/bin/time figures (peak RSS, user, sys) per process, so they are separate from
 # terraform's. The disk-like image (40% binaries, 30% text, 30% alternating zero runs and
-# random bytes) and its compressed forms are cached in BENCH_CACHE: compressing 1 GiB with
-# xz at its default level takes a few minutes the first time.
+# random bytes, scripts/disk_image.sh) and its compressed forms are cached in BENCH_CACHE:
+# compressing 1 GiB with xz at its default level takes a few minutes the first time.
 #
 # Settings: BENCH_SIZE_MIB (1024), BENCH_ROUNDS (2), BENCH_FORMATS, BENCH_SMALL_N (50),
 # BENCH_CACHE ($GLANCE_ENV_DIR/bench-cache), BENCH_PROVIDER (the binary to run), BENCH_WORK. A quick run: BENCH_SIZE_MIB=256 BENCH_ROUNDS=1.
@@ -107,31 +110,9 @@ timed() {
 }
 
 # The disk-like image and its compressed forms, made once per size.
-img=$CACHE/disk-${SIZE_MIB}m.img
-if [[ ! -s $img ]]; then
-  echo "== making a ${SIZE_MIB} MiB disk-like image in $CACHE (cached for later runs)"
-  a=$((SIZE_MIB * 4 / 10)) b=$((SIZE_MIB * 3 / 10))
-  c=$((SIZE_MIB - a - b))
-  set +o pipefail # head closes each pipe early on purpose
-  {
-    tar -cf - /usr/lib /usr/bin 2>/dev/null | head -c $((a << 20))
-    for ((i = 0; i < c / 4; i++)); do head -c 2M /dev/zero; head -c 2M /dev/urandom; done
-    tar -cf - /usr/share 2>/dev/null | head -c $((b << 20))
-    head -c $((SIZE_MIB << 20)) /dev/zero
-  } | head -c $((SIZE_MIB << 20)) >"$img.tmp"
-  set -o pipefail
-  mv "$img.tmp" "$img"
-fi
+# shellcheck disable=SC2086 # FORMATS is a list
+img=$(bash "$root/scripts/disk_image.sh" "$SIZE_MIB" "$CACHE" $FORMATS)
 declare -A EXT=([gzip]=gz [bzip2]=bz2 [xz]=xz [zstd]=zst)
-pending=()
-for f in $FORMATS; do [[ -s $img.${EXT[$f]} ]] || pending+=("$f"); done
-compress_one() { "$1" -c "$img" >"$img.$2.tmp" && mv "$img.$2.tmp" "$img.$2"; }
-export -f compress_one
-export img
-if ((${#pending[@]})); then
-  echo "== compressing it with the C tools at their default levels: ${pending[*]}"
-  for f in "${pending[@]}"; do echo "$f ${EXT[$f]}"; done | xargs -P 2 -n 2 bash -c 'compress_one "$@"' _
-fi
 
 provider_block='terraform {
   required_providers {
@@ -270,6 +251,9 @@ fi
 
 if [[ ${BENCH_DECODERS:-1} == 1 ]]; then
   echo "== 4. decoders, one goroutine each, on the same compressed files (BenchmarkDecompress)"
+  if [[ ! -s $img.txz ]]; then # multi-block xz for the parallel decoders (cached)
+    xz -T0 -c "$img" >"$img.txz.tmp" && mv "$img.txz.tmp" "$img.txz"
+  fi
   (cd "$root" && GLANCE_BENCH_IMAGE=$img go test -run '^$' -bench 'BenchmarkDecompress' -benchtime 1x ./internal/glance/) |
     awk '/^BenchmarkDecompress/{sub(/-[0-9]+$/, "", $1); sub(/BenchmarkDecompress\//, "", $1); print $1, $(NF-1)}' >"$work/decoders"
   {
@@ -282,6 +266,25 @@ if [[ ${BENCH_DECODERS:-1} == 1 ]]; then
     used=$(awk -v f="$f" 'index($1, f "/") == 1 {print; exit}' "$work/decoders")
     alt=$(awk -v f="$f" 'index($1, f "/") == 1 {n++; if (n == 2) {print; exit}}' "$work/decoders")
     row "$f" "$(f2 "$(calc "$SIZE_MIB * 1.048576 / (${c% *} + ${c#* })")")" "${used#*/}" "${alt#*/}"
+  done
+  # The parallel block decoders (wall-time MB/s) against the multi-threaded C tools.
+  n=$(nproc)
+  {
+    echo
+    echo "| parallel block decoders, MB/s of wall time | 1 worker | 2 workers | $n workers | C tool, multi-threaded |"
+    echo "|---|---|---|---|---|"
+  } | tee -a "$summary"
+  pw() { awk -v n="$1/parallel-$2" '$1 == n {print $2; exit}' "$work/decoders"; }
+  for f in xz-T0 bzip2-blocks; do
+    if [[ $f == xz-T0 ]]; then
+      tool=(xz -T0 -dc) file=$img.txz
+    else
+      tool=(bzip2 -dc) file=$img.bz2
+      if command -v lbzip2 >/dev/null; then tool=(lbzip2 -d -c); fi
+    fi
+    c=$( { /usr/bin/time -f '%e' "${tool[@]}" "$file" >/dev/null; } 2>&1 | tail -1)
+    printf '| %s | %s | %s | %s | %s %s |\n' "$f" "$(pw "$f" 1)" "$(pw "$f" 2)" "$(pw "$f" "$n")" \
+      "${tool[*]}" "$(f2 "$(calc "$SIZE_MIB * 1.048576 / $c")")" | tee -a "$summary"
   done
 fi
 

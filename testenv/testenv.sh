@@ -81,7 +81,8 @@ start_bg() {
 install() {
   if [[ -x /usr/bin/glance-api && -x /usr/bin/keystone-manage && -x /usr/bin/openstack && -x /usr/bin/jq &&
     -x /usr/bin/sqlite3 && -x /usr/bin/bc && -x /usr/bin/openssl && -e /usr/lib/uwsgi/plugins/python3_plugin.so &&
-    -x /usr/bin/qemu-img && -x /usr/bin/xorriso && -x /usr/bin/zstd && -x /usr/bin/xz && -x /usr/bin/bzip2 ]]; then
+    -x /usr/bin/qemu-img && -x /usr/bin/xorriso && -x /usr/bin/zstd && -x /usr/bin/xz && -x /usr/bin/bzip2 &&
+    -x /usr/bin/pbzip2 && -x /usr/bin/lbzip2 ]]; then
     return 0
   fi
   [[ $(id -u) == 0 ]] || die "Keystone and Glance are not installed, and installing them needs root (apt-get)"
@@ -97,7 +98,7 @@ install() {
     apt-get update -qq &&
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
         glance-api keystone python3-glanceclient python3-openstackclient curl jq sqlite3 bc openssl \
-        qemu-utils xorriso zstd xz-utils bzip2
+        qemu-utils xorriso zstd xz-utils bzip2 pbzip2 lbzip2
   } >"$E/logs/apt.log" 2>&1 || rc=$?
   if [[ $guard == 1 ]]; then rm -f /usr/sbin/policy-rc.d; fi
   [[ $rc == 0 ]] || { tail -20 "$E/logs/apt.log" >&2; die "apt-get install failed"; }

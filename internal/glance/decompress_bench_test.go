@@ -4,8 +4,11 @@ import (
 	"bufio"
 	stdbzip2 "compress/bzip2"
 	stdgzip "compress/gzip"
+	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"slices"
 	"testing"
 
 	"github.com/klauspost/compress/zstd"
@@ -15,7 +18,9 @@ import (
 // BenchmarkDecompress compares the decoder each format uses with the alternatives at hand on
 // a disk-like image compressed by the C tools: GLANCE_BENCH_IMAGE names the uncompressed file,
 // and <file>.gz, .bz2, .xz and .zst must exist beside it (scripts/bench.sh makes them). MB/s is
-// output bytes per second of one goroutine's decoding.
+// output bytes per second of one goroutine's decoding. The parallel decoders run last, at 1, 2
+// and GOMAXPROCS workers (MB/s of wall time), on the .bz2 file and on <file>.txz, the image
+// compressed by `xz -T0` (multi-block); a missing file skips its cases.
 func BenchmarkDecompress(b *testing.B) {
 	img := os.Getenv("GLANCE_BENCH_IMAGE")
 	if img == "" {
@@ -37,6 +42,15 @@ func BenchmarkDecompress(b *testing.B) {
 		{"xz/ulikunitz", ".xz", func(r io.Reader) (io.Reader, error) { return xz.NewReader(r) }},
 		{"zstd/one-goroutine", ".zst", func(r io.Reader) (io.Reader, error) { return decompressor("zstd", r) }},
 		{"zstd/default-options", ".zst", func(r io.Reader) (io.Reader, error) { return zstd.NewReader(r) }},
+	}
+	for _, w := range slices.Compact([]int{1, 2, max(2, runtime.GOMAXPROCS(0))}) {
+		cases = append(cases, []struct {
+			name, ext string
+			open      func(io.Reader) (io.Reader, error)
+		}{
+			{fmt.Sprintf("xz-T0/parallel-%d", w), ".txz", func(r io.Reader) (io.Reader, error) { return decompressorWorkers("xz", r, w) }},
+			{fmt.Sprintf("bzip2-blocks/parallel-%d", w), ".bz2", func(r io.Reader) (io.Reader, error) { return decompressorWorkers("bzip2", r, w) }},
+		}...)
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {

@@ -32,6 +32,45 @@ func TestDecompress_roundTrip(t *testing.T) {
 	}
 }
 
+// The decoders would read a file 4 KiB (gzip) or 8 KiB (xz) at a time, a system call each: the
+// compressed source is read in compressedReadSize blocks instead.
+func TestDecompress_readsTheSourceInLargeBlocks(t *testing.T) {
+	for _, format := range []string{"gzip", "bzip2", "xz", "zstd", "auto"} {
+		t.Run(format, func(t *testing.T) {
+			codec, data := format, bytes.Repeat(sampleData(), 8)
+			switch format {
+			case "auto":
+				codec = "gzip"
+			case "bzip2":
+				data = sampleData() // testdata/sample.bin.bz2
+			}
+			packed := compressed(t, codec, data)
+			src := &readCounter{r: bytes.NewReader(packed)}
+			rc, err := Decompress(format, src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(rc)
+			if err != nil || !bytes.Equal(got, data) {
+				t.Fatalf("got %d bytes (want %d), err %v", len(got), len(data), err)
+			}
+			if most := len(packed)/compressedReadSize + 2; src.reads > most {
+				t.Fatalf("%d reads of a %d-byte source, want at most %d", src.reads, len(packed), most)
+			}
+		})
+	}
+}
+
+type readCounter struct {
+	r     io.Reader
+	reads int
+}
+
+func (c *readCounter) Read(p []byte) (int, error) {
+	c.reads++
+	return c.r.Read(p)
+}
+
 // Concatenated streams (pbzip2, pigz, several `xz` runs appended) decode as one.
 func TestDecompress_concatenatedStreams(t *testing.T) {
 	data := sampleData()
