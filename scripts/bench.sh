@@ -250,11 +250,11 @@ TF
 fi
 
 if [[ ${BENCH_DECODERS:-1} == 1 ]]; then
-  echo "== 4. decoders, one goroutine each, on the same compressed files (BenchmarkDecompress)"
+  echo "== 4. decoders, one goroutine each, on the same compressed files (BenchmarkDecompress, built with default.pgo as the provider is)"
   if [[ ! -s $img.txz ]]; then # multi-block xz for the parallel decoders (cached)
     xz -T0 -c "$img" >"$img.txz.tmp" && mv "$img.txz.tmp" "$img.txz"
   fi
-  (cd "$root" && GLANCE_BENCH_IMAGE=$img go test -run '^$' -bench 'BenchmarkDecompress' -benchtime 1x ./internal/glance/) |
+  (cd "$root" && GLANCE_BENCH_IMAGE=$img go test -pgo="$root/default.pgo" -run '^$' -bench 'BenchmarkDecompress' -benchtime 1x ./internal/glance/) |
     awk '/^BenchmarkDecompress/{sub(/-[0-9]+$/, "", $1); sub(/BenchmarkDecompress\//, "", $1); print $1, $(NF-1)}' >"$work/decoders"
   {
     echo
