@@ -210,7 +210,7 @@ func sniffCompression(b []byte) string {
 		return "gzip"
 	case bytes.HasPrefix(b, []byte("BZh")):
 		return "bzip2"
-	case bytes.HasPrefix(b, []byte{0xfd, '7', 'z', 'X', 'Z', 0x00}):
+	case bytes.HasPrefix(b, xzMagic):
 		return "xz"
 	case bytes.HasPrefix(b, []byte{0x28, 0xb5, 0x2f, 0xfd}):
 		return "zstd"

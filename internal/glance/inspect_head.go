@@ -128,7 +128,9 @@ func scanDecoded(src Source, open func() (io.ReadCloser, error), decompress stri
 		return nil, err
 	}
 	defer func() { _ = rc.Close() }()
-	dec, err := decompressor(decompress, rc)
+	// Sequential decoders: a parallel one would read whole blocks ahead (24 MiB for xz -T0) to
+	// yield a few first bytes, and would hold the process's one parallel turn meanwhile.
+	dec, err := decompressorWorkers(decompress, rc, 1)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", src, err)
 	}

@@ -232,3 +232,42 @@ func TestInspectSource_releasesTheDecoder(t *testing.T) {
 		t.Errorf("%d collections after inspecting a plain file, want none", n)
 	}
 }
+
+// countingSource serves data and counts the bytes its readers hand out.
+type countingSource struct {
+	data []byte
+	read atomic.Int64
+}
+
+func (c *countingSource) String() string { return "counted data" }
+func (c *countingSource) Open(context.Context) (io.ReadCloser, int64, error) {
+	return io.NopCloser(&countingReader{r: bytes.NewReader(c.data), n: &c.read}), int64(len(c.data)), nil
+}
+
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// The first bytes of a multi-block xz source are decoded by the sequential decoder even where
+// parallel decoding is on: a parallel one would read whole blocks ahead of the few it needs.
+func TestInspectSource_decodesHeadsSequentially(t *testing.T) {
+	saved := decodeWorkers
+	decodeWorkers = func() int { return 3 }
+	t.Cleanup(func() { decodeWorkers = saved })
+	const blocks = 24
+	src := &countingSource{data: toolCompress(t, diskLike(t, blocks<<20), "xz", "-T2", "--block-size=1048576", "-c")}
+	if _, err := InspectSource(context.Background(), src, InspectOptions{Decompress: "xz"}); err != nil {
+		t.Fatal(err)
+	}
+	// HeadSize (4 MiB) of output is 4 of the 1 MiB blocks; the read buffer adds at most one.
+	if most := int64(len(src.data)) * 5 / blocks; src.read.Load() > most {
+		t.Fatalf("read %d of %d compressed bytes to inspect the first %d, want at most %d", src.read.Load(), len(src.data), diskformat.HeadSize, most)
+	}
+}
